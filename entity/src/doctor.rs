@@ -1,0 +1,19 @@
+//! `doctors`: `has_many :appointments`, `has_many :patients, through: :appointments`.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "doctors")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub name: String,
+
+    #[sea_orm(has_many)]
+    pub appointments: HasMany<super::appointment::Entity>,
+    #[sea_orm(has_many, via = "appointment")]
+    pub patients: HasMany<super::patient::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! `genres`: a genre's name is unique; it has no artist column (songs hold that).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::drop_table;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("genres")
+                    .col(pk_auto("id"))
+                    .col(string_uniq("name"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_table(manager, "genres").await
+    }
+}
