@@ -1,1 +1,16 @@
+//! fwitter's domain: every lesson's operations, one module per aggregate, and the
+//! generic association toolkit they are built on ([`assoc`]). Functions take the
+//! connection first and are generic over `ConnectionTrait`, so each also runs inside a
+//! caller's transaction. Never imports a web framework.
 
+pub mod assoc;
+pub mod clinic;
+pub mod follows;
+pub mod hearts;
+pub mod input;
+pub mod messages;
+pub mod music;
+pub mod schema;
+pub mod store;
+pub mod tweets;
+pub mod users;

@@ -1,0 +1,180 @@
+//! Counts through a join, for many parents at once, and counter-cache columns that stay
+//! right (`tweets.hearts_count`).
+//!
+//! A counter cache is moved with `col = col + delta` in the same transaction as the
+//! join row it counts, never recomputed from a read: under concurrent writers an
+//! increment applies to the row version it finally locks, so it cannot lose an update.
+//! [`verify`] compares every cached value with a real count in one statement;
+//! [`recount`] repairs the drifted rows.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, Query};
+use sea_orm::{ConnectionTrait, DbErr, RelationDef};
+
+use super::{column, table_name};
+
+/// A column on a parent that caches how many join rows point at it.
+#[derive(Debug, Clone)]
+pub struct CounterCache {
+    /// The join entity's `belongs_to` relation to the parent (heart -> tweet).
+    pub relation: RelationDef,
+    /// The cached column on the parent (`hearts_count`).
+    pub column: DynIden,
+}
+
+/// One parent whose cached count disagrees with the join table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub parent_id: i32,
+    pub cached: i64,
+    pub actual: i64,
+}
+
+impl CounterCache {
+    pub fn new(relation: RelationDef, column: impl IntoIden) -> Self {
+        Self {
+            relation,
+            column: column.into_iden(),
+        }
+    }
+
+    /// The parent table's name (`tweets`).
+    pub fn parent_table(&self) -> String {
+        table_name(&self.relation.to_tbl)
+    }
+
+    /// The join table's name (`hearts`).
+    pub fn join_table(&self) -> String {
+        table_name(&self.relation.from_tbl)
+    }
+
+    /// `UPDATE parent SET col = col + delta WHERE id = parent_id`.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub async fn adjust<C: ConnectionTrait>(&self, db: &C, parent_id: i32, delta: i64) -> Result<(), DbErr> {
+        self.adjust_many(db, &[parent_id], delta).await
+    }
+
+    /// The same for several parents, in one statement.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub async fn adjust_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        parent_ids: &[i32],
+        delta: i64,
+    ) -> Result<(), DbErr> {
+        if parent_ids.is_empty() || delta == 0 {
+            return Ok(());
+        }
+        let stmt = Query::update()
+            .table(self.relation.to_tbl.clone())
+            .value(self.column.clone(), Expr::col(self.column.clone()).add(delta))
+            .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids.to_vec()))
+            .to_owned();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// The cached value for one parent, `None` when the parent does not exist.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub async fn value<C: ConnectionTrait>(&self, db: &C, parent_id: i32) -> Result<Option<i64>, DbErr> {
+        let stmt = Query::select()
+            .column(self.column.clone())
+            .from(self.relation.to_tbl.clone())
+            .and_where(Expr::col(column(&self.relation.to_col)?).eq(parent_id))
+            .to_owned();
+        match db.query_one(&stmt).await? {
+            Some(row) => Ok(Some(i64::from(row.try_get_by_index::<i32>(0)?))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// How many join rows point at each of `parent_ids`, through the join entity's
+/// `belongs_to` relation `rel`: one `GROUP BY` statement whatever the number of
+/// parents. Parents with no rows are absent from the map (read them as 0).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn counts<C: ConnectionTrait>(
+    db: &C,
+    rel: &RelationDef,
+    parent_ids: &[i32],
+) -> Result<HashMap<i32, i64>, DbErr> {
+    if parent_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let fk = column(&rel.from_col)?;
+    let stmt = Query::select()
+        .column(fk.clone())
+        .expr_as(Func::count(Expr::col(fk.clone())), Alias::new("n"))
+        .from(rel.from_tbl.clone())
+        .and_where(Expr::col(fk.clone()).is_in(parent_ids.to_vec()))
+        .group_by_col(fk)
+        .to_owned();
+    let mut out = HashMap::with_capacity(parent_ids.len());
+    for row in db.query_all(&stmt).await? {
+        out.insert(row.try_get_by_index::<i32>(0)?, row.try_get_by_index::<i64>(1)?);
+    }
+    Ok(out)
+}
+
+/// Every parent whose cached count differs from the real count, in one statement
+/// (`LEFT JOIN ... GROUP BY ... HAVING cached <> COUNT(..)`).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn verify<C: ConnectionTrait>(db: &C, cache: &CounterCache) -> Result<Vec<Drift>, DbErr> {
+    let parent = Alias::new("p").into_iden();
+    let join = Alias::new("j").into_iden();
+    let pk = column(&cache.relation.to_col)?;
+    let fk = column(&cache.relation.from_col)?;
+    let actual = Func::count(Expr::col((join.clone(), fk.clone())));
+    let stmt = Query::select()
+        .column((parent.clone(), pk.clone()))
+        .column((parent.clone(), cache.column.clone()))
+        .expr_as(actual.clone(), Alias::new("actual"))
+        .from_as(cache.relation.to_tbl.clone(), parent.clone())
+        .left_join(
+            (cache.relation.from_tbl.sea_orm_table().clone(), join.clone()),
+            Expr::col((join.clone(), fk)).equals((parent.clone(), pk.clone())),
+        )
+        .group_by_col((parent.clone(), pk.clone()))
+        .group_by_col((parent.clone(), cache.column.clone()))
+        .and_having(Expr::col((parent.clone(), cache.column.clone())).ne(actual))
+        .order_by((parent, pk), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let mut drift = Vec::new();
+    for row in db.query_all(&stmt).await? {
+        drift.push(Drift {
+            parent_id: row.try_get_by_index::<i32>(0)?,
+            cached: i64::from(row.try_get_by_index::<i32>(1)?),
+            actual: row.try_get_by_index::<i64>(2)?,
+        });
+    }
+    Ok(drift)
+}
+
+/// Repairs every drifted row (`reset_counters`); returns what was repaired.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn recount<C: ConnectionTrait>(db: &C, cache: &CounterCache) -> Result<Vec<Drift>, DbErr> {
+    let drifted = verify(db, cache).await?;
+    let pk = column(&cache.relation.to_col)?;
+    for d in &drifted {
+        let stmt = Query::update()
+            .table(cache.relation.to_tbl.clone())
+            .value(cache.column.clone(), d.actual)
+            .and_where(Expr::col(pk.clone()).eq(d.parent_id))
+            .to_owned();
+        db.execute(&stmt).await?;
+    }
+    Ok(drifted)
+}

@@ -1,0 +1,374 @@
+//! `dependent:` rules, declared once: the `on_delete` of each entity's `belongs_to`
+//! field. The migrations give the database the same actions ([`check_foreign_keys`]
+//! proves it), and [`Graph::destroy`] honours them in the application, where the
+//! database alone cannot: it keeps counter caches right and reports a restriction as a
+//! typed error instead of a constraint failure.
+//!
+//! | `on_delete` on the child's belongs_to | rule on the parent | what destroy does |
+//! |---|---|---|
+//! | `Cascade`, child has dependents or a counter cache | [`Rule::Destroy`] | recurse into the child's own rules, then delete |
+//! | `Cascade`, child is a leaf | [`Rule::DeleteAll`] | one `DELETE` |
+//! | `SetNull` | [`Rule::Nullify`] | one `UPDATE ... SET fk = NULL` |
+//! | `Restrict` / `NoAction` | [`Rule::Restrict`] | [`AssocError::Restricted`] if any row points here |
+//!
+//! Destroy is set-based: each relation costs one or two statements whatever the number
+//! of rows, all in one transaction.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{
+    Condition, DynIden, Expr, ExprTrait, ForeignKeyAction, Func, Query, SelectStatement,
+};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, PrimaryKeyToColumn,
+    RelationDef, RelationTrait, RelationType, Statement, TransactionSession, TransactionTrait,
+};
+
+use super::{AssocError, CounterCache, begin_write, column, lost_race, retrying, table_name};
+
+/// What deleting a parent does to the rows of one dependent relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Destroy,
+    DeleteAll,
+    Nullify,
+    Restrict,
+}
+
+/// One step of a destroy: which relation, which rule, how many rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// `table.column`, e.g. `hearts.user_id`.
+    pub relation: String,
+    pub rule: Rule,
+    pub rows: u64,
+}
+
+/// The schema's `belongs_to` relations and counter caches: everything destroy needs.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    belongs_to: Vec<RelationDef>,
+    counters: Vec<CounterCache>,
+}
+
+/// A foreign key whose database action differs from the entity's declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// `table.column`.
+    pub relation: String,
+    /// What the entity declares (`CASCADE`, `SET NULL`, ...).
+    pub declared: String,
+    /// What the database has, `None` when it has no such foreign key.
+    pub database: Option<String>,
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers every `belongs_to` relation the entity declares.
+    pub fn entity<E: EntityTrait>(mut self, _: E) -> Self {
+        for rel in <E::Relation as Iterable>::iter() {
+            let def = rel.def();
+            if def.rel_type == RelationType::HasOne && !def.is_owner {
+                self.belongs_to.push(def);
+            }
+        }
+        self
+    }
+
+    /// Registers a counter cache, so destroy keeps it right.
+    pub fn counter_cache(mut self, cache: CounterCache) -> Self {
+        self.counters.push(cache);
+        self
+    }
+
+    /// Every registered `belongs_to` relation.
+    pub fn relations(&self) -> &[RelationDef] {
+        &self.belongs_to
+    }
+
+    /// The relations that point at `table`, each with the rule it implies.
+    pub fn dependents_of(&self, table: &str) -> Vec<(&RelationDef, Rule)> {
+        self.belongs_to
+            .iter()
+            .filter(|def| table_name(&def.to_tbl) == table)
+            .map(|def| (def, self.rule(def)))
+            .collect()
+    }
+
+    /// The rule a child's `belongs_to` implies for its parent.
+    pub fn rule(&self, def: &RelationDef) -> Rule {
+        match def.on_delete {
+            Some(ForeignKeyAction::Cascade) => {
+                let child = table_name(&def.from_tbl);
+                let has_own = !self.dependents_of_table(&child).is_empty()
+                    || self.counters.iter().any(|c| c.join_table() == child);
+                if has_own { Rule::Destroy } else { Rule::DeleteAll }
+            }
+            Some(ForeignKeyAction::SetNull) => Rule::Nullify,
+            _ => Rule::Restrict,
+        }
+    }
+
+    fn dependents_of_table(&self, table: &str) -> Vec<&RelationDef> {
+        self.belongs_to
+            .iter()
+            .filter(|def| table_name(&def.to_tbl) == table)
+            .collect()
+    }
+
+    /// Deletes one row of `E` and, by the rules, everything that depends on it, in one
+    /// transaction; returns the steps taken (rows per relation). Nothing is written
+    /// when a rule restricts or the row does not exist.
+    ///
+    /// # Errors
+    /// [`AssocError::NotFound`], [`AssocError::Restricted`] naming the relation and
+    /// its row count, [`AssocError::Db`].
+    pub async fn destroy<E, C>(&self, db: &C, entity: E, id: i32) -> Result<Vec<Step>, AssocError>
+    where
+        E: EntityTrait,
+        C: ConnectionTrait + TransactionTrait,
+    {
+        let table = entity.table_name().to_owned();
+        let pk = E::PrimaryKey::iter()
+            .next()
+            .map(|k| k.into_column())
+            .ok_or_else(|| DbErr::Custom(format!("{table} has no primary key")))?;
+        retrying(lost_race, || async {
+            let txn = begin_write(db).await?;
+            let mut steps = Vec::new();
+            let root = Victims {
+                table: entity.table_ref(),
+                condition: Condition::all().add(Expr::col(pk).eq(id)),
+            };
+            let result = self.destroy_where(&txn, &root, None, &mut steps, 0).await;
+            match result {
+                Ok(0) => {
+                    txn.rollback().await?;
+                    Err(AssocError::NotFound { side: None, entity: table.clone(), id: i64::from(id) })
+                }
+                Ok(_) => {
+                    txn.commit().await?;
+                    Ok(steps)
+                }
+                Err(AssocError::Restricted { relation, rows, .. }) => {
+                    txn.rollback().await?;
+                    Err(AssocError::Restricted { entity: table.clone(), id: i64::from(id), relation, rows })
+                }
+                Err(e) => {
+                    txn.rollback().await?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Deletes the rows of `victims.table` matching its condition, after applying the
+    /// rule of every relation that points at them. `via` is the relation by which we
+    /// arrived (its counter cache needs no care: that parent is being deleted).
+    fn destroy_where<'a, C: ConnectionTrait>(
+        &'a self,
+        db: &'a C,
+        victims: &'a Victims,
+        via: Option<&'a RelationDef>,
+        steps: &'a mut Vec<Step>,
+        depth: usize,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<u64, AssocError>> + Send + 'a>>
+    where
+        C: Sync,
+    {
+        Box::pin(async move {
+            if depth > 16 {
+                return Err(DbErr::Custom("dependent rules nest deeper than 16 levels".into()).into());
+            }
+            let table = table_name(&victims.table);
+            for def in self.dependents_of_table(&table) {
+                let fk = column(&def.from_col)?;
+                let child = Victims {
+                    table: def.from_tbl.clone(),
+                    condition: Condition::all().add(Expr::col((def.from_tbl.sea_orm_table().clone(), fk.clone())).in_subquery(victims.select(column(&def.to_col)?))),
+                };
+                let relation = format!("{}.{}", table_name(&def.from_tbl), fk.to_string());
+                let rule = self.rule(def);
+                let rows = match rule {
+                    Rule::Restrict => {
+                        let rows = child.count(db).await?;
+                        if rows > 0 {
+                            return Err(AssocError::Restricted { entity: table.clone(), id: 0, relation, rows });
+                        }
+                        0
+                    }
+                    Rule::Nullify => {
+                        let stmt = Query::update()
+                            .table(def.from_tbl.clone())
+                            .value(fk, Expr::value(Option::<i32>::None))
+                            .cond_where(child.condition.clone())
+                            .to_owned();
+                        db.execute(&stmt).await?.rows_affected()
+                    }
+                    Rule::Destroy | Rule::DeleteAll => {
+                        self.destroy_where(db, &child, Some(def), steps, depth + 1).await?
+                    }
+                };
+                steps.push(Step { relation, rule, rows });
+            }
+            self.release_counters(db, victims, via).await?;
+            let stmt = Query::delete()
+                .from_table(victims.table.clone())
+                .cond_where(victims.condition.clone())
+                .to_owned();
+            Ok(db.execute(&stmt).await?.rows_affected())
+        })
+    }
+
+    /// Before join rows go, lower the counter caches of the parents they counted,
+    /// except the parent we are deleting them for.
+    async fn release_counters<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        victims: &Victims,
+        via: Option<&RelationDef>,
+    ) -> Result<(), AssocError> {
+        let table = table_name(&victims.table);
+        for cache in self.counters.iter().filter(|c| c.join_table() == table) {
+            let arrived_through_it = via.is_some_and(|v| {
+                table_name(&v.to_tbl) == cache.parent_table()
+                    && column(&v.from_col).ok().map(|c| c.to_string())
+                        == column(&cache.relation.from_col).ok().map(|c| c.to_string())
+            });
+            if arrived_through_it {
+                continue;
+            }
+            // How many of the doomed rows each parent loses, then one UPDATE per
+            // distinct amount (almost always one: a pair is unique).
+            let fk = column(&cache.relation.from_col)?;
+            let stmt = Query::select()
+                .column(fk.clone())
+                .expr(Func::count(Expr::col(fk.clone())))
+                .from(victims.table.clone())
+                .cond_where(victims.condition.clone())
+                .group_by_col(fk)
+                .to_owned();
+            let mut by_amount: BTreeMap<i64, Vec<i32>> = BTreeMap::new();
+            for row in db.query_all(&stmt).await? {
+                let parent: i32 = row.try_get_by_index(0)?;
+                let lost: i64 = row.try_get_by_index(1)?;
+                by_amount.entry(lost).or_default().push(parent);
+            }
+            for (lost, parents) in by_amount {
+                cache.adjust_many(db, &parents, -lost).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rows of one table that a destroy will delete.
+struct Victims {
+    table: sea_orm::sea_query::TableRef,
+    condition: Condition,
+}
+
+impl Victims {
+    fn select(&self, col: DynIden) -> SelectStatement {
+        Query::select()
+            .column((self.table.sea_orm_table().clone(), col))
+            .from(self.table.clone())
+            .cond_where(self.condition.clone())
+            .to_owned()
+    }
+
+    async fn count<C: ConnectionTrait>(&self, db: &C) -> Result<u64, DbErr> {
+        let stmt = Query::select()
+            .expr(Func::count(Expr::val(1)))
+            .from(self.table.clone())
+            .cond_where(self.condition.clone())
+            .to_owned();
+        let n: i64 = match db.query_one(&stmt).await? {
+            Some(row) => row.try_get_by_index(0)?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Compares the live database's foreign keys with the entities' declarations: every
+/// registered `belongs_to` must exist with the same `ON DELETE` action.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn check_foreign_keys<C: ConnectionTrait>(db: &C, graph: &Graph) -> Result<Vec<Mismatch>, DbErr> {
+    let live = live_foreign_keys(db, graph).await?;
+    let mut out = Vec::new();
+    for def in graph.relations() {
+        let relation = format!("{}.{}", table_name(&def.from_tbl), column(&def.from_col)?.to_string());
+        let declared = action_name(def.on_delete);
+        let database = live.get(&relation).cloned();
+        if database.as_deref() != Some(declared) {
+            out.push(Mismatch { relation, declared: declared.to_owned(), database });
+        }
+    }
+    Ok(out)
+}
+
+fn action_name(action: Option<ForeignKeyAction>) -> &'static str {
+    match action {
+        Some(ForeignKeyAction::Cascade) => "CASCADE",
+        Some(ForeignKeyAction::SetNull) => "SET NULL",
+        Some(ForeignKeyAction::Restrict) => "RESTRICT",
+        Some(ForeignKeyAction::SetDefault) => "SET DEFAULT",
+        _ => "NO ACTION",
+    }
+}
+
+/// `table.column` -> `ON DELETE` action, read from the database's catalogue.
+async fn live_foreign_keys<C: ConnectionTrait>(db: &C, graph: &Graph) -> Result<BTreeMap<String, String>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut out = BTreeMap::new();
+    let statements: Vec<Statement> = match backend {
+        DbBackend::Sqlite => {
+            let mut tables: Vec<String> = graph.relations().iter().map(|d| table_name(&d.from_tbl)).collect();
+            tables.sort();
+            tables.dedup();
+            tables
+                .into_iter()
+                .map(|t| {
+                    Statement::from_sql_and_values(
+                        backend,
+                        r#"SELECT ? AS tbl, "from" AS col, on_delete AS action FROM pragma_foreign_key_list(?)"#,
+                        [t.clone().into(), t.into()],
+                    )
+                })
+                .collect()
+        }
+        DbBackend::Postgres => vec![Statement::from_string(
+            backend,
+            "SELECT kcu.table_name::text AS tbl, kcu.column_name::text AS col, rc.delete_rule::text AS action \
+             FROM information_schema.referential_constraints rc \
+             JOIN information_schema.key_column_usage kcu \
+               ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema \
+             WHERE rc.constraint_schema = current_schema()",
+        )],
+        _ => vec![Statement::from_string(
+            backend,
+            "SELECT kcu.TABLE_NAME AS tbl, kcu.COLUMN_NAME AS col, rc.DELETE_RULE AS action \
+             FROM information_schema.REFERENTIAL_CONSTRAINTS rc \
+             JOIN information_schema.KEY_COLUMN_USAGE kcu \
+               ON kcu.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND kcu.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA \
+              AND kcu.TABLE_NAME = rc.TABLE_NAME \
+             WHERE rc.CONSTRAINT_SCHEMA = DATABASE()",
+        )],
+    };
+    for stmt in statements {
+        for row in db.query_all_raw(stmt).await? {
+            let tbl: String = row.try_get("", "tbl")?;
+            let col: String = row.try_get("", "col")?;
+            let action: String = row.try_get("", "action")?;
+            out.insert(format!("{tbl}.{col}"), action.to_ascii_uppercase());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,151 @@
+//! The clinic lesson: doctors have many patients through appointments, which carry a
+//! time of their own. A patient may see one doctor many times, so the through
+//! queries ask for each person once (DISTINCT).
+
+use chrono::{DateTime, Utc};
+use entity::{appointment, doctor, patient};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use crate::assoc::error::is_foreign_key_violation;
+use crate::assoc::AssocError;
+use crate::input::Name;
+use crate::schema::graph;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClinicError {
+    #[error("doctor {0} not found")]
+    DoctorNotFound(i32),
+    #[error("patient {0} not found")]
+    PatientNotFound(i32),
+    #[error("doctor {doctor_id} still has {appointments} appointment(s)")]
+    DoctorHasAppointments { doctor_id: i32, appointments: u64 },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// # Errors
+/// [`ClinicError::Db`].
+pub async fn add_doctor<C: ConnectionTrait>(db: &C, name: Name) -> Result<doctor::Model, ClinicError> {
+    Ok(doctor::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }.insert(db).await?)
+}
+
+/// # Errors
+/// [`ClinicError::Db`].
+pub async fn add_patient<C: ConnectionTrait>(db: &C, name: Name) -> Result<patient::Model, ClinicError> {
+    Ok(patient::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }.insert(db).await?)
+}
+
+/// Books an appointment; the doctor and the patient must exist.
+///
+/// # Errors
+/// [`ClinicError::DoctorNotFound`], [`ClinicError::PatientNotFound`],
+/// [`ClinicError::Db`]; nothing is written on error.
+pub async fn book_appointment<C: ConnectionTrait>(
+    db: &C,
+    doctor_id: i32,
+    patient_id: i32,
+    starts_at: DateTime<Utc>,
+) -> Result<appointment::Model, ClinicError> {
+    let row = appointment::ActiveModel {
+        doctor_id: Set(doctor_id),
+        patient_id: Set(patient_id),
+        starts_at: Set(starts_at),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(model) => Ok(model),
+        Err(e) if is_foreign_key_violation(&e) => {
+            if doctor::Entity::find_by_id(doctor_id).one(db).await?.is_none() {
+                Err(ClinicError::DoctorNotFound(doctor_id))
+            } else {
+                Err(ClinicError::PatientNotFound(patient_id))
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `doctor.patients`, each once, by name: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn doctor_patients<C: ConnectionTrait>(db: &C, doctor: &doctor::Model) -> Result<Vec<patient::Model>, DbErr> {
+    doctor
+        .find_related(patient::Entity)
+        .distinct()
+        .order_by_asc(patient::Column::Name)
+        .order_by_asc(patient::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `patient.doctors`, each once, by name: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn patient_doctors<C: ConnectionTrait>(db: &C, patient: &patient::Model) -> Result<Vec<doctor::Model>, DbErr> {
+    patient
+        .find_related(doctor::Entity)
+        .distinct()
+        .order_by_asc(doctor::Column::Name)
+        .order_by_asc(doctor::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A doctor's appointments in time order, each with its patient: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn doctor_appointments<C: ConnectionTrait>(
+    db: &C,
+    doctor_id: i32,
+) -> Result<Vec<(appointment::Model, patient::Model)>, DbErr> {
+    let rows = appointment::Entity::find()
+        .filter(appointment::Column::DoctorId.eq(doctor_id))
+        .find_also_related(patient::Entity)
+        .order_by_asc(appointment::Column::StartsAt)
+        .order_by_asc(appointment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(a, p)| p.map(|p| (a, p))).collect())
+}
+
+/// Deletes a doctor, refused while they have appointments (`restrict`).
+///
+/// # Errors
+/// [`ClinicError::DoctorNotFound`], [`ClinicError::DoctorHasAppointments`] (nothing is
+/// deleted), [`ClinicError::Db`].
+pub async fn remove_doctor<C>(db: &C, doctor_id: i32) -> Result<(), ClinicError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match graph().destroy(db, doctor::Entity, doctor_id).await {
+        Ok(_) => Ok(()),
+        Err(AssocError::NotFound { .. }) => Err(ClinicError::DoctorNotFound(doctor_id)),
+        Err(AssocError::Restricted { rows, .. }) => {
+            Err(ClinicError::DoctorHasAppointments { doctor_id, appointments: rows })
+        }
+        Err(AssocError::Db(e)) => Err(e.into()),
+        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+    }
+}
+
+/// Deletes a patient and their appointments.
+///
+/// # Errors
+/// [`ClinicError::PatientNotFound`], [`ClinicError::Db`].
+pub async fn remove_patient<C>(db: &C, patient_id: i32) -> Result<(), ClinicError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match graph().destroy(db, patient::Entity, patient_id).await {
+        Ok(_) => Ok(()),
+        Err(AssocError::NotFound { .. }) => Err(ClinicError::PatientNotFound(patient_id)),
+        Err(AssocError::Db(e)) => Err(e.into()),
+        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+    }
+}

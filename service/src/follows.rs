@@ -1,0 +1,175 @@
+//! Followers: a self-referential many-to-many through `follows`.
+
+use chrono::Utc;
+use entity::{follow, tweet, user};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef, RelationTrait, TransactionTrait,
+};
+
+use crate::assoc::{self, AssocError, Attached, JoinTable};
+
+/// Left: the follower; right: the followed user.
+impl JoinTable for follow::Entity {
+    fn left() -> RelationDef {
+        follow::Relation::Follower.def()
+    }
+    fn right() -> RelationDef {
+        follow::Relation::Followed.def()
+    }
+    fn new_row(follower_id: i32, followed_id: i32) -> follow::ActiveModel {
+        follow::ActiveModel {
+            follower_id: Set(follower_id),
+            followed_id: Set(followed_id),
+            created_at: Set(Utc::now()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error("you cannot follow yourself")]
+    SelfFollow,
+    #[error("user {0} not found")]
+    UserNotFound(i32),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl FollowError {
+    fn from_assoc(err: AssocError) -> Self {
+        match err {
+            AssocError::SelfReference { .. } => Self::SelfFollow,
+            AssocError::NotFound { id, .. } => Self::UserNotFound(id as i32),
+            AssocError::Db(e) => Self::Db(e),
+            other => Self::Db(DbErr::Custom(other.to_string())),
+        }
+    }
+}
+
+/// `follower` follows `followed`. Following twice is not an error: the answer says
+/// whether this call made the link.
+///
+/// # Errors
+/// [`FollowError::SelfFollow`], [`FollowError::UserNotFound`], [`FollowError::Db`].
+pub async fn follow_user<C>(db: &C, follower: i32, followed: i32) -> Result<Attached, FollowError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    assoc::join::attach::<follow::Entity, _>(db, follower, followed)
+        .await
+        .map_err(FollowError::from_assoc)
+}
+
+/// Stops following; returns whether `follower` was following.
+///
+/// # Errors
+/// [`FollowError::Db`].
+pub async fn unfollow_user<C>(db: &C, follower: i32, followed: i32) -> Result<bool, FollowError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    assoc::join::detach::<follow::Entity, _>(db, follower, followed)
+        .await
+        .map_err(FollowError::from_assoc)
+}
+
+/// Does `follower` follow `followed`?
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn is_following<C: ConnectionTrait>(db: &C, follower: i32, followed: i32) -> Result<bool, DbErr> {
+    assoc::join::contains::<follow::Entity, _>(db, follower, followed)
+        .await
+        .map_err(|e| match e {
+            AssocError::Db(e) => e,
+            other => DbErr::Custom(other.to_string()),
+        })
+}
+
+/// `user.followers`, by username: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn followers<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<user::Model>, DbErr> {
+    users_in(db, follow::Column::FollowerId, follow::Column::FollowedId, user_id).await
+}
+
+/// `user.following`, by username: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn following<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<user::Model>, DbErr> {
+    users_in(db, follow::Column::FollowedId, follow::Column::FollowerId, user_id).await
+}
+
+async fn users_in<C: ConnectionTrait>(
+    db: &C,
+    pick: follow::Column,
+    by: follow::Column,
+    user_id: i32,
+) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(pick)
+                    .from(follow::Entity)
+                    .and_where(by.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+}
+
+/// How many follow a user and how many they follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FollowCounts {
+    pub followers: i64,
+    pub following: i64,
+}
+
+/// Both counts, with the toolkit's GROUP BY count: two statements.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn follow_counts<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<FollowCounts, DbErr> {
+    let followers = assoc::counter::counts(db, &follow::Relation::Followed.def(), &[user_id]).await?;
+    let following = assoc::counter::counts(db, &follow::Relation::Follower.def(), &[user_id]).await?;
+    Ok(FollowCounts {
+        followers: followers.get(&user_id).copied().unwrap_or(0),
+        following: following.get(&user_id).copied().unwrap_or(0),
+    })
+}
+
+/// The home feed: the newest `limit` tweets of the users `user_id` follows (not their
+/// own), each with its author, newest first: one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn home_feed<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    limit: u64,
+) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
+    let rows = tweet::Entity::find()
+        .filter(
+            tweet::Column::UserId.in_subquery(
+                Query::select()
+                    .column(follow::Column::FollowedId)
+                    .from(follow::Entity)
+                    .and_where(follow::Column::FollowerId.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .find_also_related(user::Entity)
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(t, u)| u.map(|u| (t, u))).collect())
+}

@@ -1,0 +1,250 @@
+//! Hearts, likes and favorites: three lessons' names for one relation, one table.
+//!
+//! | lesson | words | here |
+//! |---|---|---|
+//! | hearts | `Heart.create(user:, tweet:)`, `tweet.hearts.count` | [`heart_tweet`], [`heart_counts`], [`user_page`] |
+//! | likes | `user.liked_tweets`, `tweet.likers` | [`like_tweet`], [`liked_tweets`], [`likers`] |
+//! | favorites | the star: on, off, the count | [`toggle_heart`], [`unheart_tweet`] |
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use entity::{heart, tweet, user};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    RelationDef, RelationTrait, TransactionTrait,
+};
+
+use crate::assoc::{self, AssocError, Attached, JoinTable, Side, Toggled};
+use crate::schema::hearts_counter;
+
+impl JoinTable for heart::Entity {
+    fn left() -> RelationDef {
+        heart::Relation::User.def()
+    }
+    fn right() -> RelationDef {
+        heart::Relation::Tweet.def()
+    }
+    fn new_row(user_id: i32, tweet_id: i32) -> heart::ActiveModel {
+        let now = Utc::now();
+        heart::ActiveModel {
+            user_id: Set(user_id),
+            tweet_id: Set(tweet_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    }
+    fn counter_cache() -> Option<assoc::CounterCache> {
+        Some(hearts_counter())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HeartError {
+    #[error("user {0} not found")]
+    UserNotFound(i32),
+    #[error("tweet {0} not found")]
+    TweetNotFound(i32),
+    #[error("user {user_id} has already hearted tweet {tweet_id}")]
+    AlreadyHearted { user_id: i32, tweet_id: i32 },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl HeartError {
+    fn from_assoc(err: AssocError) -> Self {
+        match err {
+            AssocError::NotFound { side: Some(Side::Left), id, .. } => Self::UserNotFound(id as i32),
+            AssocError::NotFound { side: Some(Side::Right), id, .. } => Self::TweetNotFound(id as i32),
+            AssocError::Db(e) => Self::Db(e),
+            other => Self::Db(DbErr::Custom(other.to_string())),
+        }
+    }
+}
+
+/// `Heart.create!(user:, tweet:)`: the user and the tweet must exist, and a second
+/// heart on the same tweet is refused (and writes nothing). Bumps `hearts_count` in
+/// the same transaction.
+///
+/// # Errors
+/// [`HeartError::UserNotFound`], [`HeartError::TweetNotFound`],
+/// [`HeartError::AlreadyHearted`], [`HeartError::Db`].
+pub async fn heart_tweet<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<(), HeartError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match assoc::join::attach::<heart::Entity, _>(db, user_id, tweet_id).await {
+        Ok(Attached::Created) => Ok(()),
+        Ok(Attached::AlreadyLinked) => Err(HeartError::AlreadyHearted { user_id, tweet_id }),
+        Err(e) => Err(HeartError::from_assoc(e)),
+    }
+}
+
+/// The likes lesson's `user.like(tweet)`: the same heart under its other name.
+///
+/// # Errors
+/// As [`heart_tweet`].
+pub async fn like_tweet<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<(), HeartError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    heart_tweet(db, user_id, tweet_id).await
+}
+
+/// Takes a heart back; returns whether there was one.
+///
+/// # Errors
+/// [`HeartError::Db`].
+pub async fn unheart_tweet<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<bool, HeartError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    assoc::join::detach::<heart::Entity, _>(db, user_id, tweet_id)
+        .await
+        .map_err(HeartError::from_assoc)
+}
+
+/// The favorites star: hearts the tweet if the user has not, takes it back if they
+/// have; returns the new state and the tweet's new count.
+///
+/// # Errors
+/// [`HeartError::UserNotFound`], [`HeartError::TweetNotFound`], [`HeartError::Db`].
+pub async fn toggle_heart<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<Toggled, HeartError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    assoc::join::toggle::<heart::Entity, _>(db, user_id, tweet_id)
+        .await
+        .map_err(HeartError::from_assoc)
+}
+
+/// `user.liked_tweets`: newest first, one statement
+/// (`WHERE id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)`, which uses the
+/// indexes on PostgreSQL where a plain JOIN scanned `tweets`).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn liked_tweets<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<tweet::Model>, DbErr> {
+    tweet::Entity::find()
+        .filter(
+            tweet::Column::Id.in_subquery(
+                Query::select()
+                    .column(heart::Column::TweetId)
+                    .from(heart::Entity)
+                    .and_where(heart::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `tweet.likers`: the users who hearted a tweet, by username, one statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn likers<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(heart::Column::UserId)
+                    .from(heart::Entity)
+                    .and_where(heart::Column::TweetId.eq(tweet_id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+}
+
+/// `tweet.hearts.count` for many tweets in one `GROUP BY` statement, counted from the
+/// hearts themselves (not the cache). Tweets without hearts map to 0.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn heart_counts<C: ConnectionTrait>(db: &C, tweet_ids: &[i32]) -> Result<HashMap<i32, i64>, DbErr> {
+    let mut counts = assoc::counter::counts(db, &heart::Relation::Tweet.def(), tweet_ids).await?;
+    for id in tweet_ids {
+        counts.entry(*id).or_insert(0);
+    }
+    Ok(counts)
+}
+
+/// One tweet as the user page shows it: "content at date with N hearts", and whether
+/// the viewer has hearted it (the star).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TweetView {
+    pub tweet: tweet::Model,
+    pub hearts: i64,
+    pub hearted_by_viewer: bool,
+}
+
+/// The hearts lesson's user page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub user: user::Model,
+    pub tweets: Vec<TweetView>,
+}
+
+/// The user, their tweets newest first, each with its heart count and whether
+/// `viewer` hearted it: three statements at most, whatever the number of tweets
+/// (the user; the tweets, whose `hearts_count` is the count; the viewer's hearts
+/// among them). `None` when the user does not exist.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn user_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    viewer: Option<i32>,
+) -> Result<Option<UserPage>, DbErr> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let tweets = tweet::Entity::find()
+        .filter(tweet::Column::UserId.eq(user_id))
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
+        .all(db)
+        .await?;
+    let hearted = match viewer {
+        Some(viewer) => hearted_among(db, viewer, tweets.iter().map(|t| t.id)).await?,
+        None => HashSet::new(),
+    };
+    let tweets = tweets
+        .into_iter()
+        .map(|tweet| TweetView {
+            hearts: i64::from(tweet.hearts_count),
+            hearted_by_viewer: hearted.contains(&tweet.id),
+            tweet,
+        })
+        .collect();
+    Ok(Some(UserPage { user, tweets }))
+}
+
+/// Which of `tweet_ids` `user_id` has hearted: one statement (none for no tweets).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn hearted_among<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    tweet_ids: impl IntoIterator<Item = i32>,
+) -> Result<HashSet<i32>, DbErr> {
+    let ids: Vec<i32> = tweet_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let hearts = heart::Entity::find()
+        .filter(heart::Column::UserId.eq(user_id))
+        .filter(heart::Column::TweetId.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(hearts.into_iter().map(|h| h.tweet_id).collect())
+}

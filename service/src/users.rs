@@ -1,0 +1,89 @@
+//! Users: register, and destroy with everything that depends on them.
+
+use chrono::Utc;
+use entity::user;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+
+use crate::assoc::dependent::Step;
+use crate::assoc::error::is_unique_violation;
+use crate::assoc::AssocError;
+use crate::input::{Email, Salutation, Username};
+use crate::schema::graph;
+
+/// A validated sign-up.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub email: Email,
+    pub salutation: Salutation,
+    /// An argon2 hash made by the web layer; `None` for users that never sign in.
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("username {0} is already taken")]
+    UsernameTaken(String),
+    #[error("email {0} is already registered")]
+    EmailTaken(String),
+    #[error("user {0} not found")]
+    NotFound(i32),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Registers a user; username and email are unique (the database decides, so two
+/// concurrent sign-ups with one name cannot both win).
+///
+/// # Errors
+/// [`UserError::UsernameTaken`], [`UserError::EmailTaken`], [`UserError::Db`].
+pub async fn register_user<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user::Model, UserError> {
+    let now = Utc::now();
+    let row = user::ActiveModel {
+        username: Set(new.username.as_str().to_owned()),
+        email: Set(new.email.as_str().to_owned()),
+        salutation: Set(new.salutation.as_str().to_owned()),
+        password_hash: Set(new.password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(user) => Ok(user),
+        Err(e) if is_unique_violation(&e) => {
+            let taken = user::Entity::find()
+                .filter(user::Column::Username.eq(new.username.as_str()))
+                .one(db)
+                .await?;
+            if taken.is_some() {
+                Err(UserError::UsernameTaken(new.username.as_str().to_owned()))
+            } else {
+                Err(UserError::EmailTaken(new.email.as_str().to_owned()))
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a user with their tweets (and those tweets' hearts), the hearts they gave,
+/// their follows both ways and their messages both ways, in one transaction; the
+/// heart counts of other users' tweets they had hearted go down with them.
+///
+/// # Errors
+/// [`UserError::NotFound`], [`UserError::Db`].
+pub async fn destroy_user<C>(db: &C, user_id: i32) -> Result<Vec<Step>, UserError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    graph()
+        .destroy(db, user::Entity, user_id)
+        .await
+        .map_err(|e| match e {
+            AssocError::NotFound { .. } => UserError::NotFound(user_id),
+            AssocError::Db(e) => UserError::Db(e),
+            other => UserError::Db(DbErr::Custom(other.to_string())),
+        })
+}
