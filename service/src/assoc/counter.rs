@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, Query};
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query};
 use sea_orm::{ConnectionTrait, DbErr, RelationDef};
 
 use super::{column, table_name};
@@ -141,8 +141,10 @@ pub async fn verify<C: ConnectionTrait>(db: &C, cache: &CounterCache) -> Result<
         .column((parent.clone(), cache.column.clone()))
         .expr_as(actual.clone(), Alias::new("actual"))
         .from_as(cache.relation.to_tbl.clone(), parent.clone())
-        .left_join(
-            (cache.relation.from_tbl.sea_orm_table().clone(), join.clone()),
+        .join_as(
+            JoinType::LeftJoin,
+            cache.relation.from_tbl.clone(),
+            join.clone(),
             Expr::col((join.clone(), fk)).equals((parent.clone(), pk.clone())),
         )
         .group_by_col((parent.clone(), pk.clone()))
