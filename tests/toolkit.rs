@@ -15,7 +15,12 @@ use service::schema::{graph, hearts_counter};
 use service::{clinic, music, store};
 
 async fn hearts_count(t: &TestDb, tweet_id: i32) -> i32 {
-    tweet::Entity::find_by_id(tweet_id).one(&t.db).await.unwrap().unwrap().hearts_count
+    tweet::Entity::find_by_id(tweet_id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .hearts_count
 }
 
 fn name(s: &str) -> Name {
@@ -30,20 +35,67 @@ async fn attach_is_idempotent_on_three_join_tables() {
     let tw = seed::tweet(&t.db, &bob, "hello").await;
     let shield = store::add_item(&t.db, name("shield")).await.unwrap();
 
-    assert_eq!(attach::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap(), Attached::Created);
-    assert_eq!(attach::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap(), Attached::AlreadyLinked);
-    assert_eq!(attach::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap(), Attached::Created);
-    assert_eq!(attach::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap(), Attached::AlreadyLinked);
-    assert_eq!(attach::<user_item::Entity, _>(&t.db, ann.id, shield.id).await.unwrap(), Attached::Created);
-    assert_eq!(attach::<user_item::Entity, _>(&t.db, ann.id, shield.id).await.unwrap(), Attached::AlreadyLinked);
+    assert_eq!(
+        attach::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap(),
+        Attached::Created
+    );
+    assert_eq!(
+        attach::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap(),
+        Attached::AlreadyLinked
+    );
+    assert_eq!(
+        attach::<follow::Entity, _>(&t.db, ann.id, bob.id)
+            .await
+            .unwrap(),
+        Attached::Created
+    );
+    assert_eq!(
+        attach::<follow::Entity, _>(&t.db, ann.id, bob.id)
+            .await
+            .unwrap(),
+        Attached::AlreadyLinked
+    );
+    assert_eq!(
+        attach::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+            .await
+            .unwrap(),
+        Attached::Created
+    );
+    assert_eq!(
+        attach::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+            .await
+            .unwrap(),
+        Attached::AlreadyLinked
+    );
 
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(rows(&t.db, "follows").await, 1);
     assert_eq!(rows(&t.db, "user_items").await, 1);
-    assert_eq!(hearts_count(&t, tw.id).await, 1, "the duplicate did not bump the counter");
-    assert!(contains::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap());
-    assert!(contains::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap());
-    assert!(!contains::<follow::Entity, _>(&t.db, bob.id, ann.id).await.unwrap(), "follows are directed");
+    assert_eq!(
+        hearts_count(&t, tw.id).await,
+        1,
+        "the duplicate did not bump the counter"
+    );
+    assert!(
+        contains::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        contains::<follow::Entity, _>(&t.db, ann.id, bob.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !contains::<follow::Entity, _>(&t.db, bob.id, ann.id)
+            .await
+            .unwrap(),
+        "follows are directed"
+    );
 }
 
 #[tokio::test]
@@ -53,14 +105,41 @@ async fn attach_names_the_missing_side_and_writes_nothing() {
     let tw = seed::tweet(&t.db, &ann, "hello").await;
     let shield = store::add_item(&t.db, name("shield")).await.unwrap();
 
-    let err = attach::<heart::Entity, _>(&t.db, 999, tw.id).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Left), ref entity, id: 999 } if entity == "users"), "{err:?}");
-    let err = attach::<heart::Entity, _>(&t.db, ann.id, 999).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Right), ref entity, id: 999 } if entity == "tweets"), "{err:?}");
-    let err = attach::<user_item::Entity, _>(&t.db, ann.id, shield.id + 1).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Right), ref entity, .. } if entity == "items"), "{err:?}");
-    let err = attach::<follow::Entity, _>(&t.db, ann.id, 4242).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Right), id: 4242, .. }), "{err:?}");
+    let err = attach::<heart::Entity, _>(&t.db, 999, tw.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::NotFound { side: Some(Side::Left), ref entity, id: 999 } if entity == "users"),
+        "{err:?}"
+    );
+    let err = attach::<heart::Entity, _>(&t.db, ann.id, 999)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::NotFound { side: Some(Side::Right), ref entity, id: 999 } if entity == "tweets"),
+        "{err:?}"
+    );
+    let err = attach::<user_item::Entity, _>(&t.db, ann.id, shield.id + 1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::NotFound { side: Some(Side::Right), ref entity, .. } if entity == "items"),
+        "{err:?}"
+    );
+    let err = attach::<follow::Entity, _>(&t.db, ann.id, 4242)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssocError::NotFound {
+                side: Some(Side::Right),
+                id: 4242,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(rows(&t.db, "user_items").await, 0);
@@ -72,16 +151,25 @@ async fn attach_names_the_missing_side_and_writes_nothing() {
 async fn a_self_referential_join_refuses_to_link_a_row_to_itself() {
     let t = TestDb::new().await;
     let ann = seed::user(&t.db, "ann").await;
-    let err = attach::<follow::Entity, _>(&t.db, ann.id, ann.id).await.unwrap_err();
-    assert!(matches!(err, AssocError::SelfReference { ref join, .. } if join == "follows"), "{err:?}");
-    let err = toggle::<follow::Entity, _>(&t.db, ann.id, ann.id).await.unwrap_err();
+    let err = attach::<follow::Entity, _>(&t.db, ann.id, ann.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::SelfReference { ref join, .. } if join == "follows"),
+        "{err:?}"
+    );
+    let err = toggle::<follow::Entity, _>(&t.db, ann.id, ann.id)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AssocError::SelfReference { .. }), "{err:?}");
     assert_eq!(rows(&t.db, "follows").await, 0);
 
     // The database refuses it too, whoever writes the row.
-    let raw = t
-        .db
-        .execute_unprepared(&format!("INSERT INTO follows (follower_id, followed_id) VALUES ({0}, {0})", ann.id))
+    let raw =
+        t.db.execute_unprepared(&format!(
+            "INSERT INTO follows (follower_id, followed_id) VALUES ({0}, {0})",
+            ann.id
+        ))
         .await;
     assert!(raw.is_err(), "the CHECK constraint refuses a self-follow");
     assert_eq!(rows(&t.db, "follows").await, 0);
@@ -93,14 +181,30 @@ async fn detach_reports_whether_there_was_a_link_and_keeps_the_counter() {
     let ann = seed::user(&t.db, "ann").await;
     let bob = seed::user(&t.db, "bob").await;
     let tw = seed::tweet(&t.db, &ann, "hello").await;
-    attach::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap();
-    attach::<heart::Entity, _>(&t.db, bob.id, tw.id).await.unwrap();
+    attach::<heart::Entity, _>(&t.db, ann.id, tw.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, bob.id, tw.id)
+        .await
+        .unwrap();
     assert_eq!(hearts_count(&t, tw.id).await, 2);
 
-    assert!(detach::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap());
-    assert!(!detach::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap());
+    assert!(
+        detach::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !detach::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap()
+    );
     assert_eq!(hearts_count(&t, tw.id).await, 1);
-    assert!(detach::<follow::Entity, _>(&t.db, ann.id, bob.id).await.is_ok_and(|was| !was));
+    assert!(
+        detach::<follow::Entity, _>(&t.db, ann.id, bob.id)
+            .await
+            .is_ok_and(|was| !was)
+    );
 }
 
 #[tokio::test]
@@ -110,21 +214,43 @@ async fn toggle_flips_and_returns_the_new_count() {
     let bob = seed::user(&t.db, "bob").await;
     let tw = seed::tweet(&t.db, &ann, "hello").await;
 
-    let a = toggle::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap();
-    let b = toggle::<heart::Entity, _>(&t.db, bob.id, tw.id).await.unwrap();
-    let c = toggle::<heart::Entity, _>(&t.db, ann.id, tw.id).await.unwrap();
+    let a = toggle::<heart::Entity, _>(&t.db, ann.id, tw.id)
+        .await
+        .unwrap();
+    let b = toggle::<heart::Entity, _>(&t.db, bob.id, tw.id)
+        .await
+        .unwrap();
+    let c = toggle::<heart::Entity, _>(&t.db, ann.id, tw.id)
+        .await
+        .unwrap();
     assert_eq!((a.on, a.count), (true, 1));
     assert_eq!((b.on, b.count), (true, 2));
     assert_eq!((c.on, c.count), (false, 1));
 
     // Without a counter cache the count comes from the join table.
-    let f = toggle::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap();
+    let f = toggle::<follow::Entity, _>(&t.db, ann.id, bob.id)
+        .await
+        .unwrap();
     assert_eq!((f.on, f.count), (true, 1));
-    let f = toggle::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap();
+    let f = toggle::<follow::Entity, _>(&t.db, ann.id, bob.id)
+        .await
+        .unwrap();
     assert_eq!((f.on, f.count), (false, 0));
 
-    let err = toggle::<heart::Entity, _>(&t.db, ann.id, 777).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Right), id: 777, .. }), "{err:?}");
+    let err = toggle::<heart::Entity, _>(&t.db, ann.id, 777)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssocError::NotFound {
+                side: Some(Side::Right),
+                id: 777,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 1);
 }
 
@@ -139,22 +265,55 @@ async fn sync_makes_the_links_exactly_the_given_set() {
     ];
     let ids: Vec<i32> = tweets.iter().map(|t| t.id).collect();
 
-    let s = sync::<heart::Entity, _>(&t.db, ann.id, &ids[..2]).await.unwrap();
+    let s = sync::<heart::Entity, _>(&t.db, ann.id, &ids[..2])
+        .await
+        .unwrap();
     assert_eq!(s.added, vec![ids[0], ids[1]]);
-    let s = sync::<heart::Entity, _>(&t.db, ann.id, &ids[1..]).await.unwrap();
+    let s = sync::<heart::Entity, _>(&t.db, ann.id, &ids[1..])
+        .await
+        .unwrap();
     assert_eq!((s.added, s.removed), (vec![ids[2]], vec![ids[0]]));
     assert_eq!(hearts_count(&t, ids[0]).await, 0);
     assert_eq!(hearts_count(&t, ids[1]).await, 1);
     assert_eq!(hearts_count(&t, ids[2]).await, 1);
 
     // One missing id refuses the whole change.
-    let err = sync::<heart::Entity, _>(&t.db, ann.id, &[ids[0], 999]).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Right), id: 999, .. }), "{err:?}");
+    let err = sync::<heart::Entity, _>(&t.db, ann.id, &[ids[0], 999])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssocError::NotFound {
+                side: Some(Side::Right),
+                id: 999,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 2);
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
-    let err = sync::<user_item::Entity, _>(&t.db, 999, &[]).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { side: Some(Side::Left), id: 999, .. }), "{err:?}");
+    let err = sync::<user_item::Entity, _>(&t.db, 999, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssocError::NotFound {
+                side: Some(Side::Left),
+                id: 999,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -168,36 +327,64 @@ async fn counts_for_many_parents_take_one_statement_on_every_join_table() {
     let tw = seed::tweet(&t.db, &users[0], "hello").await;
     let quiet = seed::tweet(&t.db, &users[0], "nobody hearts this").await;
     for u in &users {
-        attach::<heart::Entity, _>(&t.db, u.id, tw.id).await.unwrap();
+        attach::<heart::Entity, _>(&t.db, u.id, tw.id)
+            .await
+            .unwrap();
     }
-    attach::<follow::Entity, _>(&t.db, users[1].id, users[0].id).await.unwrap();
-    attach::<follow::Entity, _>(&t.db, users[2].id, users[0].id).await.unwrap();
+    attach::<follow::Entity, _>(&t.db, users[1].id, users[0].id)
+        .await
+        .unwrap();
+    attach::<follow::Entity, _>(&t.db, users[2].id, users[0].id)
+        .await
+        .unwrap();
     let doc = clinic::add_doctor(&t.db, name("Dr Who")).await.unwrap();
     let pat = clinic::add_patient(&t.db, name("Amy")).await.unwrap();
     for _ in 0..4 {
-        clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now()).await.unwrap();
+        clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now())
+            .await
+            .unwrap();
     }
 
     let (hearts, cap) = t
         .log
-        .capture(counter::counts(&t.db, &heart::Relation::Tweet.def(), &[tw.id, quiet.id]))
+        .capture(counter::counts(
+            &t.db,
+            &heart::Relation::Tweet.def(),
+            &[tw.id, quiet.id],
+        ))
         .await;
     let hearts = hearts.unwrap();
     assert_eq!(cap.count(), 1);
-    assert!(cap.statements[0].sql.contains("GROUP BY"), "{}", cap.statements[0].sql);
+    assert!(
+        cap.statements[0].sql.contains("GROUP BY"),
+        "{}",
+        cap.statements[0].sql
+    );
     assert_eq!(hearts.get(&tw.id), Some(&3));
-    assert_eq!(hearts.get(&quiet.id), None, "no hearts, no row: read it as 0");
+    assert_eq!(
+        hearts.get(&quiet.id),
+        None,
+        "no hearts, no row: read it as 0"
+    );
 
     let (followers, cap) = t
         .log
-        .capture(counter::counts(&t.db, &follow::Relation::Followed.def(), &[users[0].id, users[1].id]))
+        .capture(counter::counts(
+            &t.db,
+            &follow::Relation::Followed.def(),
+            &[users[0].id, users[1].id],
+        ))
         .await;
     assert_eq!(cap.count(), 1);
     assert_eq!(followers.unwrap().get(&users[0].id), Some(&2));
 
     let (visits, cap) = t
         .log
-        .capture(counter::counts(&t.db, &appointment::Relation::Doctor.def(), &[doc.id]))
+        .capture(counter::counts(
+            &t.db,
+            &appointment::Relation::Doctor.def(),
+            &[doc.id],
+        ))
         .await;
     assert_eq!(cap.count(), 1);
     assert_eq!(visits.unwrap().get(&doc.id), Some(&4));
@@ -210,21 +397,48 @@ async fn verify_finds_every_drifted_counter_and_recount_repairs_them() {
     let a = seed::tweet(&t.db, &ann, "a").await;
     let b = seed::tweet(&t.db, &ann, "b").await;
     let c = seed::tweet(&t.db, &ann, "c").await;
-    attach::<heart::Entity, _>(&t.db, ann.id, a.id).await.unwrap();
-    attach::<heart::Entity, _>(&t.db, ann.id, b.id).await.unwrap();
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
+    attach::<heart::Entity, _>(&t.db, ann.id, a.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, ann.id, b.id)
+        .await
+        .unwrap();
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Something outside the toolkit writes behind its back.
-    t.db.execute_unprepared(&format!("UPDATE tweets SET hearts_count = 7 WHERE id = {}", a.id)).await.unwrap();
-    t.db.execute_unprepared(&format!("UPDATE tweets SET hearts_count = 2 WHERE id = {}", c.id)).await.unwrap();
+    t.db.execute_unprepared(&format!(
+        "UPDATE tweets SET hearts_count = 7 WHERE id = {}",
+        a.id
+    ))
+    .await
+    .unwrap();
+    t.db.execute_unprepared(&format!(
+        "UPDATE tweets SET hearts_count = 2 WHERE id = {}",
+        c.id
+    ))
+    .await
+    .unwrap();
 
     let drift = counter::verify(&t.db, &hearts_counter()).await.unwrap();
-    let found: Vec<(i32, i64, i64)> = drift.iter().map(|d| (d.parent_id, d.cached, d.actual)).collect();
+    let found: Vec<(i32, i64, i64)> = drift
+        .iter()
+        .map(|d| (d.parent_id, d.cached, d.actual))
+        .collect();
     assert_eq!(found, vec![(a.id, 7, 1), (c.id, 2, 0)]);
 
     let repaired = counter::recount(&t.db, &hearts_counter()).await.unwrap();
     assert_eq!(repaired.len(), 2);
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(hearts_count(&t, a.id).await, 1);
     assert_eq!(hearts_count(&t, c.id).await, 0);
 }
@@ -235,15 +449,29 @@ async fn dependent_rules_come_from_the_entities_on_delete_declarations() {
     let rule_of = |parent: &str, relation: &str| {
         g.dependents_of(parent)
             .into_iter()
-            .find(|(def, _)| format!("{}.{:?}", def.from_tbl.sea_orm_table(), def.from_col).contains(relation))
+            .find(|(def, _)| {
+                format!("{}.{:?}", def.from_tbl.sea_orm_table(), def.from_col).contains(relation)
+            })
             .map(|(_, rule)| rule)
     };
-    assert_eq!(rule_of("users", "tweets"), Some(Rule::Destroy), "tweets have hearts of their own");
-    assert_eq!(rule_of("tweets", "hearts"), Some(Rule::Destroy), "hearts carry a counter cache");
+    assert_eq!(
+        rule_of("users", "tweets"),
+        Some(Rule::Destroy),
+        "tweets have hearts of their own"
+    );
+    assert_eq!(
+        rule_of("tweets", "hearts"),
+        Some(Rule::Destroy),
+        "hearts carry a counter cache"
+    );
     assert_eq!(rule_of("users", "messages"), Some(Rule::DeleteAll));
     assert_eq!(rule_of("doctors", "appointments"), Some(Rule::Restrict));
     assert_eq!(rule_of("genres", "songs"), Some(Rule::Nullify));
-    assert_eq!(g.dependents_of("users").len(), 7, "tweets, hearts, 2 x messages, 2 x follows, user_items");
+    assert_eq!(
+        g.dependents_of("users").len(),
+        7,
+        "tweets, hearts, 2 x messages, 2 x follows, user_items"
+    );
 }
 
 #[tokio::test]
@@ -251,7 +479,11 @@ async fn the_databases_foreign_keys_match_the_entities() {
     let t = TestDb::new().await;
     let mismatches = check_foreign_keys(&t.db, &graph()).await.unwrap();
     assert!(mismatches.is_empty(), "{mismatches:#?}");
-    assert_eq!(graph().relations().len(), 13, "every belongs_to of the schema is checked");
+    assert_eq!(
+        graph().relations().len(),
+        13,
+        "every belongs_to of the schema is checked"
+    );
 }
 
 #[tokio::test]
@@ -260,8 +492,12 @@ async fn destroy_honours_restrict_nullify_and_destroy() {
     let g = graph();
     let doc = clinic::add_doctor(&t.db, name("Dr Who")).await.unwrap();
     let pat = clinic::add_patient(&t.db, name("Amy")).await.unwrap();
-    clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now()).await.unwrap();
-    clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now()).await.unwrap();
+    clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now())
+        .await
+        .unwrap();
+    clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now())
+        .await
+        .unwrap();
 
     let err = g.destroy(&t.db, doctor::Entity, doc.id).await.unwrap_err();
     assert!(
@@ -273,7 +509,9 @@ async fn destroy_honours_restrict_nullify_and_destroy() {
 
     let artist = music::add_artist(&t.db, name("Nina")).await.unwrap();
     let jazz = music::add_genre(&t.db, name("jazz")).await.unwrap();
-    music::add_song(&t.db, artist.id, Some(jazz.id), name("Feeling Good")).await.unwrap();
+    music::add_song(&t.db, artist.id, Some(jazz.id), name("Feeling Good"))
+        .await
+        .unwrap();
     let steps = g.destroy(&t.db, genre::Entity, jazz.id).await.unwrap();
     assert_eq!(steps.len(), 1);
     assert_eq!((steps[0].rule, steps[0].rows), (Rule::Nullify, 1));
@@ -282,7 +520,10 @@ async fn destroy_honours_restrict_nullify_and_destroy() {
     assert_eq!(songs[0].genre_id, None);
 
     let err = g.destroy(&t.db, item::Entity, 12345).await.unwrap_err();
-    assert!(matches!(err, AssocError::NotFound { ref entity, id: 12345, .. } if entity == "items"), "{err:?}");
+    assert!(
+        matches!(err, AssocError::NotFound { ref entity, id: 12345, .. } if entity == "items"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -292,22 +533,60 @@ async fn destroying_a_user_keeps_other_tweets_counters_right() {
     let bob = seed::user(&t.db, "bob").await;
     let bobs = seed::tweet(&t.db, &bob, "bob's").await;
     let anns = seed::tweet(&t.db, &ann, "ann's").await;
-    attach::<heart::Entity, _>(&t.db, ann.id, bobs.id).await.unwrap();
-    attach::<heart::Entity, _>(&t.db, bob.id, bobs.id).await.unwrap();
-    attach::<heart::Entity, _>(&t.db, bob.id, anns.id).await.unwrap();
-    attach::<heart::Entity, _>(&t.db, ann.id, anns.id).await.unwrap();
-    attach::<follow::Entity, _>(&t.db, ann.id, bob.id).await.unwrap();
-    attach::<follow::Entity, _>(&t.db, bob.id, ann.id).await.unwrap();
+    attach::<heart::Entity, _>(&t.db, ann.id, bobs.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, bob.id, bobs.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, bob.id, anns.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, ann.id, anns.id)
+        .await
+        .unwrap();
+    attach::<follow::Entity, _>(&t.db, ann.id, bob.id)
+        .await
+        .unwrap();
+    attach::<follow::Entity, _>(&t.db, bob.id, ann.id)
+        .await
+        .unwrap();
 
-    let (steps, cap) = t.log.capture(graph().destroy(&t.db, entity::user::Entity, ann.id)).await;
+    let (steps, cap) = t
+        .log
+        .capture(graph().destroy(&t.db, entity::user::Entity, ann.id))
+        .await;
     let steps = steps.unwrap();
-    assert!(steps.iter().any(|s| s.relation == "tweets.user_id" && s.rows == 1), "{steps:#?}");
-    assert!(steps.iter().any(|s| s.relation == "hearts.user_id" && s.rows == 1), "{steps:#?}");
-    assert_eq!(hearts_count(&t, bobs.id).await, 1, "ann's heart on bob's tweet is gone from the count");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.relation == "tweets.user_id" && s.rows == 1),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.relation == "hearts.user_id" && s.rows == 1),
+        "{steps:#?}"
+    );
+    assert_eq!(
+        hearts_count(&t, bobs.id).await,
+        1,
+        "ann's heart on bob's tweet is gone from the count"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(rows(&t.db, "follows").await, 0);
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
-    assert!(cap.repeated(1).is_empty(), "set-based: no statement shape repeats: {:#?}", cap.repeated(1));
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        cap.repeated(1).is_empty(),
+        "set-based: no statement shape repeats: {:#?}",
+        cap.repeated(1)
+    );
 }
 
 #[tokio::test]
@@ -322,11 +601,16 @@ async fn capture_names_the_statement_an_n_plus_one_repeats() {
         .log
         .capture(async {
             for id in &ids {
-                counter::counts(&t.db, &heart::Relation::Tweet.def(), &[*id]).await.unwrap();
+                counter::counts(&t.db, &heart::Relation::Tweet.def(), &[*id])
+                    .await
+                    .unwrap();
             }
         })
         .await;
-    let (_, eager) = t.log.capture(counter::counts(&t.db, &heart::Relation::Tweet.def(), &ids)).await;
+    let (_, eager) = t
+        .log
+        .capture(counter::counts(&t.db, &heart::Relation::Tweet.def(), &ids))
+        .await;
 
     assert_eq!(naive.count(), 5);
     assert_eq!(eager.count(), 1);
@@ -335,7 +619,10 @@ async fn capture_names_the_statement_an_n_plus_one_repeats() {
     assert_eq!(repeated[0].times, 5);
     assert!(repeated[0].sql.contains("hearts"), "{}", repeated[0].sql);
     assert!(eager.repeated(1).is_empty());
-    assert!(naive.statements[0].rendered.contains(&ids[0].to_string()), "rendered SQL carries the values");
+    assert!(
+        naive.statements[0].rendered.contains(&ids[0].to_string()),
+        "rendered SQL carries the values"
+    );
 }
 
 #[tokio::test]
@@ -357,9 +644,18 @@ async fn sixteen_concurrent_toggles_of_one_pair_are_sixteen_toggles() {
         }
     }
     assert_eq!(on, 8, "each toggle applied exactly once, alternating");
-    assert_eq!(rows(&t.db, "hearts").await, 0, "an even number of toggles ends where it began");
+    assert_eq!(
+        rows(&t.db, "hearts").await,
+        0,
+        "an even number of toggles ends where it began"
+    );
     assert_eq!(hearts_count(&t, tw.id).await, 0);
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -387,7 +683,10 @@ async fn sixteen_concurrent_attaches_of_one_pair_write_one_row() {
             created += 1;
         }
     }
-    assert_eq!(created, 2, "one heart and one follow were created; the other 14 found them");
+    assert_eq!(
+        created, 2,
+        "one heart and one follow were created; the other 14 found them"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(rows(&t.db, "follows").await, 1);
     assert_eq!(hearts_count(&t, tw.id).await, 1);
@@ -409,33 +708,57 @@ async fn after_a_mixed_sequence_no_counter_drifts_and_no_row_is_orphaned() {
     for (i, u) in users.iter().enumerate() {
         for (j, tw) in tweets.iter().enumerate() {
             if (i + j) % 3 != 0 {
-                attach::<heart::Entity, _>(&t.db, u.id, tw.id).await.unwrap();
+                attach::<heart::Entity, _>(&t.db, u.id, tw.id)
+                    .await
+                    .unwrap();
             }
         }
         let next = &users[(i + 1) % users.len()];
-        attach::<follow::Entity, _>(&t.db, u.id, next.id).await.unwrap();
+        attach::<follow::Entity, _>(&t.db, u.id, next.id)
+            .await
+            .unwrap();
     }
     for (j, tw) in tweets.iter().enumerate().step_by(4) {
-        detach::<heart::Entity, _>(&t.db, users[j % 5].id, tw.id).await.unwrap();
-        toggle::<heart::Entity, _>(&t.db, users[(j + 1) % 5].id, tw.id).await.unwrap();
+        detach::<heart::Entity, _>(&t.db, users[j % 5].id, tw.id)
+            .await
+            .unwrap();
+        toggle::<heart::Entity, _>(&t.db, users[(j + 1) % 5].id, tw.id)
+            .await
+            .unwrap();
     }
-    graph().destroy(&t.db, tweet::Entity, tweets[1].id).await.unwrap();
-    graph().destroy(&t.db, tweet::Entity, tweets[7].id).await.unwrap();
-    graph().destroy(&t.db, entity::user::Entity, users[2].id).await.unwrap();
-    graph().destroy(&t.db, entity::user::Entity, users[4].id).await.unwrap();
+    graph()
+        .destroy(&t.db, tweet::Entity, tweets[1].id)
+        .await
+        .unwrap();
+    graph()
+        .destroy(&t.db, tweet::Entity, tweets[7].id)
+        .await
+        .unwrap();
+    graph()
+        .destroy(&t.db, entity::user::Entity, users[2].id)
+        .await
+        .unwrap();
+    graph()
+        .destroy(&t.db, entity::user::Entity, users[4].id)
+        .await
+        .unwrap();
 
-    assert!(counter::verify(&t.db, &hearts_counter()).await.unwrap().is_empty());
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let orphans = "SELECT \
         (SELECT COUNT(*) FROM hearts WHERE user_id NOT IN (SELECT id FROM users) OR tweet_id NOT IN (SELECT id FROM tweets)) + \
         (SELECT COUNT(*) FROM tweets WHERE user_id NOT IN (SELECT id FROM users)) + \
         (SELECT COUNT(*) FROM follows WHERE follower_id NOT IN (SELECT id FROM users) OR followed_id NOT IN (SELECT id FROM users)) + \
         (SELECT COUNT(*) FROM messages WHERE sender_id NOT IN (SELECT id FROM users) OR receiver_id NOT IN (SELECT id FROM users)) AS n";
-    let row = t
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(t.backend(), orphans))
-        .await
-        .unwrap()
-        .unwrap();
+    let row =
+        t.db.query_one_raw(sea_orm::Statement::from_string(t.backend(), orphans))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
     assert_eq!(rows(&t.db, "users").await, 3);
     // 15 tweets; less the 2 deleted one by one; less the 2 + 3 left of the destroyed users.

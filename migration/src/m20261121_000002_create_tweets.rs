@@ -19,7 +19,12 @@ impl MigrationTrait for Migration {
                     .col(text("content"))
                     .col(timestamp_with_time_zone_default_now("created_at"))
                     .col(integer("hearts_count").default(0))
-                    .foreign_key(&mut foreign_key("tweets", "user_id", "users", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "tweets",
+                        "user_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

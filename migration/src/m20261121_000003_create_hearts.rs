@@ -19,8 +19,18 @@ impl MigrationTrait for Migration {
                     .col(integer("tweet_id"))
                     .col(timestamp_with_time_zone_default_now("created_at"))
                     .col(timestamp_with_time_zone_default_now("updated_at"))
-                    .foreign_key(&mut foreign_key("hearts", "user_id", "users", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key("hearts", "tweet_id", "tweets", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "hearts",
+                        "user_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "hearts",
+                        "tweet_id",
+                        "tweets",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -19,8 +19,18 @@ impl MigrationTrait for Migration {
                     .col(integer("receiver_id"))
                     .col(text("body"))
                     .col(timestamp_with_time_zone_default_now("created_at"))
-                    .foreign_key(&mut foreign_key("messages", "sender_id", "users", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key("messages", "receiver_id", "users", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "messages",
+                        "sender_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "messages",
+                        "receiver_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

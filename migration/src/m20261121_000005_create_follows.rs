@@ -23,8 +23,18 @@ impl MigrationTrait for Migration {
                         "chk-follows-not_self",
                         Expr::col("follower_id").ne(Expr::col("followed_id")),
                     ))
-                    .foreign_key(&mut foreign_key("follows", "follower_id", "users", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key("follows", "followed_id", "users", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "follows",
+                        "follower_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "follows",
+                        "followed_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -19,8 +19,18 @@ impl MigrationTrait for Migration {
                     .col(integer("item_id"))
                     .col(timestamp_with_time_zone_default_now("created_at"))
                     .col(timestamp_with_time_zone_default_now("updated_at"))
-                    .foreign_key(&mut foreign_key("user_items", "user_id", "users", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key("user_items", "item_id", "items", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "user_items",
+                        "user_id",
+                        "users",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "user_items",
+                        "item_id",
+                        "items",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

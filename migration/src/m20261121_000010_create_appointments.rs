@@ -19,13 +19,27 @@ impl MigrationTrait for Migration {
                     .col(integer("doctor_id"))
                     .col(integer("patient_id"))
                     .col(timestamp_with_time_zone("starts_at"))
-                    .foreign_key(&mut foreign_key("appointments", "doctor_id", "doctors", ForeignKeyAction::Restrict))
-                    .foreign_key(&mut foreign_key("appointments", "patient_id", "patients", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "appointments",
+                        "doctor_id",
+                        "doctors",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "appointments",
+                        "patient_id",
+                        "patients",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("appointments", "doctor_id")).await?;
-        manager.create_index(index("appointments", "patient_id")).await
+        manager
+            .create_index(index("appointments", "doctor_id"))
+            .await?;
+        manager
+            .create_index(index("appointments", "patient_id"))
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -19,8 +19,18 @@ impl MigrationTrait for Migration {
                     .col(string("title"))
                     .col(integer("artist_id"))
                     .col(integer_null("genre_id"))
-                    .foreign_key(&mut foreign_key("songs", "artist_id", "artists", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key("songs", "genre_id", "genres", ForeignKeyAction::SetNull))
+                    .foreign_key(&mut foreign_key(
+                        "songs",
+                        "artist_id",
+                        "artists",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "songs",
+                        "genre_id",
+                        "genres",
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;

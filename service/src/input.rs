@@ -9,7 +9,10 @@ pub enum InputError {
     #[error("{field} is too long (at most {max} characters)")]
     TooLong { field: &'static str, max: usize },
     #[error("{field} is invalid: {why}")]
-    Invalid { field: &'static str, why: &'static str },
+    Invalid {
+        field: &'static str,
+        why: &'static str,
+    },
 }
 
 fn bounded(field: &'static str, raw: &str, max: usize) -> Result<String, InputError> {
@@ -76,7 +79,10 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, InputError> {
         let name = bounded("username", raw, Self::MAX)?;
         if name.chars().count() < 3 {
-            return Err(InputError::Invalid { field: "username", why: "at least 3 characters" });
+            return Err(InputError::Invalid {
+                field: "username",
+                why: "at least 3 characters",
+            });
         }
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(InputError::Invalid {
@@ -112,7 +118,10 @@ impl Email {
                 && !email.chars().any(char::is_whitespace)
         });
         if !valid {
-            return Err(InputError::Invalid { field: "email", why: "not an email address" });
+            return Err(InputError::Invalid {
+                field: "email",
+                why: "not an email address",
+            });
         }
         Ok(Self(email))
     }
@@ -129,11 +138,20 @@ mod tests {
     #[test]
     fn tweet_bodies_are_trimmed_and_bounded() {
         assert_eq!(TweetBody::parse("  hi  ").unwrap().as_str(), "hi");
-        assert_eq!(TweetBody::parse("   "), Err(InputError::Blank { field: "tweet" }));
-        assert!(TweetBody::parse(&"é".repeat(280)).is_ok(), "280 characters, not bytes");
+        assert_eq!(
+            TweetBody::parse("   "),
+            Err(InputError::Blank { field: "tweet" })
+        );
+        assert!(
+            TweetBody::parse(&"é".repeat(280)).is_ok(),
+            "280 characters, not bytes"
+        );
         assert_eq!(
             TweetBody::parse(&"a".repeat(281)),
-            Err(InputError::TooLong { field: "tweet", max: 280 })
+            Err(InputError::TooLong {
+                field: "tweet",
+                max: 280
+            })
         );
     }
 
@@ -150,7 +168,10 @@ mod tests {
         assert!(Username::parse("an").is_err());
         assert!(Username::parse("ann smith").is_err());
         assert!(Username::parse("<script>").is_err());
-        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
         assert!(Email::parse("ann@example").is_err());
         assert!(Email::parse("@example.com").is_err());
     }

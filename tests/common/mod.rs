@@ -26,7 +26,11 @@ pub struct TestDb {
 enum Cleanup {
     Nothing,
     File(std::path::PathBuf),
-    Server { admin_url: String, name: String, backend: DbBackend },
+    Server {
+        admin_url: String,
+        name: String,
+        backend: DbBackend,
+    },
 }
 
 impl TestDb {
@@ -48,19 +52,28 @@ impl TestDb {
         let (url, cleanup) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             None if concurrent => {
                 let path = std::env::temp_dir().join(format!("fwitter-test-{}.db", unique()));
-                (format!("sqlite://{}?mode=rwc", path.display()), Cleanup::File(path))
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Cleanup::File(path),
+                )
             }
             None => ("sqlite::memory:".to_owned(), Cleanup::Nothing),
             Some(server) => create_server_database(&server).await,
         };
         let mut options = ConnectOptions::new(url.clone());
-        options.sqlx_logging(false).max_connections(if concurrent { 16 } else { 4 });
+        options
+            .sqlx_logging(false)
+            .max_connections(if concurrent { 16 } else { 4 });
         if url.starts_with("sqlite::memory:") {
             // One connection, or each would see its own empty database.
             options.max_connections(1);
         }
-        let mut db = Database::connect(options).await.expect("connect to the test database");
-        Migrator::up(&db, None).await.expect("migrate the test database");
+        let mut db = Database::connect(options)
+            .await
+            .expect("connect to the test database");
+        Migrator::up(&db, None)
+            .await
+            .expect("migrate the test database");
         let log = QueryLog::install(&mut db);
         TestDb { db, log, cleanup }
     }
@@ -75,14 +88,22 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Cleanup::Server { admin_url, name, backend } => {
+            Cleanup::Server {
+                admin_url,
+                name,
+                backend,
+            } => {
                 // Drop runs inside the test's runtime; use a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
                     rt.block_on(async {
                         let admin = Database::connect(&admin_url).await?;
                         let sql = match backend {
-                            DbBackend::Postgres => format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+                            DbBackend::Postgres => {
+                                format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)
+                            }
                             _ => format!("DROP DATABASE IF EXISTS `{name}`"),
                         };
                         admin.execute_unprepared(&sql).await?;
@@ -99,18 +120,34 @@ impl Drop for TestDb {
 /// Creates `test_<random>` on the server of `server_url`; returns its URL.
 async fn create_server_database(server_url: &str) -> (String, Cleanup) {
     let name = format!("test_{}", unique());
-    let admin = Database::connect(server_url).await.expect("connect to the database server");
+    let admin = Database::connect(server_url)
+        .await
+        .expect("connect to the database server");
     let backend = admin.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => format!(r#"CREATE DATABASE "{name}""#),
-        DbBackend::MySql => format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"),
-        DbBackend::Sqlite => panic!("DATABASE_URL names a SQLite database; leave it unset for SQLite"),
+        DbBackend::MySql => {
+            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        }
+        DbBackend::Sqlite => {
+            panic!("DATABASE_URL names a SQLite database; leave it unset for SQLite")
+        }
         _ => panic!("unsupported backend in DATABASE_URL"),
     };
-    admin.execute_unprepared(&sql).await.expect("create the test database");
+    admin
+        .execute_unprepared(&sql)
+        .await
+        .expect("create the test database");
     let _ = admin.close().await;
     let url = with_database(server_url, &name);
-    (url, Cleanup::Server { admin_url: server_url.to_owned(), name, backend })
+    (
+        url,
+        Cleanup::Server {
+            admin_url: server_url.to_owned(),
+            name,
+            backend,
+        },
+    )
 }
 
 /// `scheme://user@host:port/anything?query` with the database replaced by `name`.
@@ -132,7 +169,10 @@ fn with_database(url: &str, name: &str) -> String {
 
 fn unique() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!(
         "{:x}{:x}{:x}",
         std::process::id(),
@@ -162,10 +202,18 @@ pub mod seed {
         .expect("register user")
     }
 
-    pub async fn tweet(db: &DatabaseConnection, author: &user::Model, content: &str) -> tweet::Model {
-        service::tweets::post_tweet(db, author.id, TweetBody::parse(content).expect("valid tweet"))
-            .await
-            .expect("post tweet")
+    pub async fn tweet(
+        db: &DatabaseConnection,
+        author: &user::Model,
+        content: &str,
+    ) -> tweet::Model {
+        service::tweets::post_tweet(
+            db,
+            author.id,
+            TweetBody::parse(content).expect("valid tweet"),
+        )
+        .await
+        .expect("post tweet")
     }
 }
 

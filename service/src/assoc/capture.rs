@@ -66,7 +66,9 @@ impl QueryLog {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Vec<Captured>>> {
-        self.recording.lock().unwrap_or_else(PoisonError::into_inner)
+        self.recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -90,7 +92,11 @@ impl Capture {
     /// signature of an N+1 (one query per row of a list).
     pub fn repeated(&self, threshold: usize) -> Vec<Repeated> {
         let mut shapes: BTreeMap<&str, usize> = BTreeMap::new();
-        for s in self.statements.iter().filter(|s| !is_transaction_control(&s.sql)) {
+        for s in self
+            .statements
+            .iter()
+            .filter(|s| !is_transaction_control(&s.sql))
+        {
             *shapes.entry(s.sql.as_str()).or_default() += 1;
         }
         let mut out: Vec<Repeated> = shapes
@@ -108,7 +114,14 @@ impl Capture {
 
 fn is_transaction_control(sql: &str) -> bool {
     let head = sql.trim_start().to_ascii_uppercase();
-    ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START TRANSACTION"]
-        .iter()
-        .any(|kw| head.starts_with(kw))
+    [
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "START TRANSACTION",
+    ]
+    .iter()
+    .any(|kw| head.starts_with(kw))
 }

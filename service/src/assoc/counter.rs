@@ -53,7 +53,12 @@ impl CounterCache {
     ///
     /// # Errors
     /// [`DbErr`] from the database.
-    pub async fn adjust<C: ConnectionTrait>(&self, db: &C, parent_id: i32, delta: i64) -> Result<(), DbErr> {
+    pub async fn adjust<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        parent_id: i32,
+        delta: i64,
+    ) -> Result<(), DbErr> {
         self.adjust_many(db, &[parent_id], delta).await
     }
 
@@ -72,7 +77,10 @@ impl CounterCache {
         }
         let stmt = Query::update()
             .table(self.relation.to_tbl.clone())
-            .value(self.column.clone(), Expr::col(self.column.clone()).add(delta))
+            .value(
+                self.column.clone(),
+                Expr::col(self.column.clone()).add(delta),
+            )
             .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids.to_vec()))
             .to_owned();
         db.execute(&stmt).await?;
@@ -83,7 +91,11 @@ impl CounterCache {
     ///
     /// # Errors
     /// [`DbErr`] from the database.
-    pub async fn value<C: ConnectionTrait>(&self, db: &C, parent_id: i32) -> Result<Option<i64>, DbErr> {
+    pub async fn value<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        parent_id: i32,
+    ) -> Result<Option<i64>, DbErr> {
         let stmt = Query::select()
             .column(self.column.clone())
             .from(self.relation.to_tbl.clone())
@@ -120,7 +132,10 @@ pub async fn counts<C: ConnectionTrait>(
         .to_owned();
     let mut out = HashMap::with_capacity(parent_ids.len());
     for row in db.query_all(&stmt).await? {
-        out.insert(row.try_get_by_index::<i32>(0)?, row.try_get_by_index::<i64>(1)?);
+        out.insert(
+            row.try_get_by_index::<i32>(0)?,
+            row.try_get_by_index::<i64>(1)?,
+        );
     }
     Ok(out)
 }
@@ -167,7 +182,10 @@ pub async fn verify<C: ConnectionTrait>(db: &C, cache: &CounterCache) -> Result<
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn recount<C: ConnectionTrait>(db: &C, cache: &CounterCache) -> Result<Vec<Drift>, DbErr> {
+pub async fn recount<C: ConnectionTrait>(
+    db: &C,
+    cache: &CounterCache,
+) -> Result<Vec<Drift>, DbErr> {
     let drifted = verify(db, cache).await?;
     let pk = column(&cache.relation.to_col)?;
     for d in &drifted {

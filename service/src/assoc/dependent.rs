@@ -20,8 +20,8 @@ use sea_orm::sea_query::{
     Condition, DynIden, Expr, ExprTrait, ForeignKeyAction, Func, Query, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, PrimaryKeyToColumn,
-    RelationDef, RelationTrait, RelationType, Statement, TransactionSession, TransactionTrait,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, PrimaryKeyToColumn, RelationDef,
+    RelationTrait, RelationType, Statement, TransactionSession, TransactionTrait,
 };
 
 use super::{AssocError, CounterCache, begin_write, column, lost_race, retrying, table_name};
@@ -105,7 +105,11 @@ impl Graph {
                 let child = table_name(&def.from_tbl);
                 let has_own = !self.dependents_of_table(&child).is_empty()
                     || self.counters.iter().any(|c| c.join_table() == child);
-                if has_own { Rule::Destroy } else { Rule::DeleteAll }
+                if has_own {
+                    Rule::Destroy
+                } else {
+                    Rule::DeleteAll
+                }
             }
             Some(ForeignKeyAction::SetNull) => Rule::Nullify,
             _ => Rule::Restrict,
@@ -147,7 +151,11 @@ impl Graph {
             match result {
                 Ok(0) => {
                     txn.rollback().await?;
-                    Err(AssocError::NotFound { side: None, entity: table.clone(), id: i64::from(id) })
+                    Err(AssocError::NotFound {
+                        side: None,
+                        entity: table.clone(),
+                        id: i64::from(id),
+                    })
                 }
                 Ok(_) => {
                     txn.commit().await?;
@@ -155,7 +163,12 @@ impl Graph {
                 }
                 Err(AssocError::Restricted { relation, rows, .. }) => {
                     txn.rollback().await?;
-                    Err(AssocError::Restricted { entity: table.clone(), id: i64::from(id), relation, rows })
+                    Err(AssocError::Restricted {
+                        entity: table.clone(),
+                        id: i64::from(id),
+                        relation,
+                        rows,
+                    })
                 }
                 Err(e) => {
                     txn.rollback().await?;
@@ -182,14 +195,19 @@ impl Graph {
     {
         Box::pin(async move {
             if depth > 16 {
-                return Err(DbErr::Custom("dependent rules nest deeper than 16 levels".into()).into());
+                return Err(
+                    DbErr::Custom("dependent rules nest deeper than 16 levels".into()).into(),
+                );
             }
             let table = table_name(&victims.table);
             for def in self.dependents_of_table(&table) {
                 let fk = column(&def.from_col)?;
                 let child = Victims {
                     table: def.from_tbl.clone(),
-                    condition: Condition::all().add(Expr::col((def.from_tbl.sea_orm_table().clone(), fk.clone())).in_subquery(victims.select(column(&def.to_col)?))),
+                    condition: Condition::all().add(
+                        Expr::col((def.from_tbl.sea_orm_table().clone(), fk.clone()))
+                            .in_subquery(victims.select(column(&def.to_col)?)),
+                    ),
                 };
                 let relation = format!("{}.{}", table_name(&def.from_tbl), fk.to_string());
                 let rule = self.rule(def);
@@ -197,7 +215,12 @@ impl Graph {
                     Rule::Restrict => {
                         let rows = child.count(db).await?;
                         if rows > 0 {
-                            return Err(AssocError::Restricted { entity: table.clone(), id: 0, relation, rows });
+                            return Err(AssocError::Restricted {
+                                entity: table.clone(),
+                                id: 0,
+                                relation,
+                                rows,
+                            });
                         }
                         0
                     }
@@ -210,10 +233,15 @@ impl Graph {
                         db.execute(&stmt).await?.rows_affected()
                     }
                     Rule::Destroy | Rule::DeleteAll => {
-                        self.destroy_where(db, &child, Some(def), steps, depth + 1).await?
+                        self.destroy_where(db, &child, Some(def), steps, depth + 1)
+                            .await?
                     }
                 };
-                steps.push(Step { relation, rule, rows });
+                steps.push(Step {
+                    relation,
+                    rule,
+                    rows,
+                });
             }
             self.release_counters(db, victims, via).await?;
             let stmt = Query::delete()
@@ -300,15 +328,26 @@ impl Victims {
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn check_foreign_keys<C: ConnectionTrait>(db: &C, graph: &Graph) -> Result<Vec<Mismatch>, DbErr> {
+pub async fn check_foreign_keys<C: ConnectionTrait>(
+    db: &C,
+    graph: &Graph,
+) -> Result<Vec<Mismatch>, DbErr> {
     let live = live_foreign_keys(db, graph).await?;
     let mut out = Vec::new();
     for def in graph.relations() {
-        let relation = format!("{}.{}", table_name(&def.from_tbl), column(&def.from_col)?.to_string());
+        let relation = format!(
+            "{}.{}",
+            table_name(&def.from_tbl),
+            column(&def.from_col)?.to_string()
+        );
         let declared = action_name(def.on_delete);
         let database = live.get(&relation).cloned();
         if database.as_deref() != Some(declared) {
-            out.push(Mismatch { relation, declared: declared.to_owned(), database });
+            out.push(Mismatch {
+                relation,
+                declared: declared.to_owned(),
+                database,
+            });
         }
     }
     Ok(out)
@@ -325,12 +364,19 @@ fn action_name(action: Option<ForeignKeyAction>) -> &'static str {
 }
 
 /// `table.column` -> `ON DELETE` action, read from the database's catalogue.
-async fn live_foreign_keys<C: ConnectionTrait>(db: &C, graph: &Graph) -> Result<BTreeMap<String, String>, DbErr> {
+async fn live_foreign_keys<C: ConnectionTrait>(
+    db: &C,
+    graph: &Graph,
+) -> Result<BTreeMap<String, String>, DbErr> {
     let backend = db.get_database_backend();
     let mut out = BTreeMap::new();
     let statements: Vec<Statement> = match backend {
         DbBackend::Sqlite => {
-            let mut tables: Vec<String> = graph.relations().iter().map(|d| table_name(&d.from_tbl)).collect();
+            let mut tables: Vec<String> = graph
+                .relations()
+                .iter()
+                .map(|d| table_name(&d.from_tbl))
+                .collect();
             tables.sort();
             tables.dedup();
             tables

@@ -15,11 +15,7 @@ pub enum AssocError {
     },
     /// The pair is already linked (reported by operations that refuse duplicates).
     #[error("{join} already links {left} and {right}")]
-    AlreadyLinked {
-        join: String,
-        left: i64,
-        right: i64,
-    },
+    AlreadyLinked { join: String, left: i64, right: i64 },
     /// A `restrict` rule stopped a destroy: `rows` rows of `relation` still point here.
     #[error("cannot delete {entity} {id}: {rows} row(s) in {relation} depend on it")]
     Restricted {
@@ -46,7 +42,10 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 
 /// Is this a foreign key refusing a missing parent?
 pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    )
 }
 
 /// Is this a CHECK constraint refusing a row (e.g. `chk-follows-not_self`)?

@@ -12,13 +12,12 @@
 //! SQLite), so sixteen concurrent toggles are sixteen toggles.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ConnectionTrait, EntityTrait, RelationDef, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, RelationDef, TransactionSession, TransactionTrait};
 
 use super::error::{is_check_violation, is_foreign_key_violation, is_unique_violation};
-use super::{AssocError, CounterCache, begin_write, column, lost_race, parent_exists, retrying, table_name};
+use super::{
+    AssocError, CounterCache, begin_write, column, lost_race, parent_exists, retrying, table_name,
+};
 
 /// A join entity: two `belongs_to` relations and a way to build a row for a pair.
 pub trait JoinTable: EntityTrait {
@@ -86,7 +85,9 @@ where
             Err(e) => {
                 txn.rollback().await?;
                 match e {
-                    AssocError::Db(ref err) if is_unique_violation(err) => Ok(Attached::AlreadyLinked),
+                    AssocError::Db(ref err) if is_unique_violation(err) => {
+                        Ok(Attached::AlreadyLinked)
+                    }
                     other => Err(explain::<J, _>(db, other, left, right).await),
                 }
             }
@@ -127,7 +128,9 @@ where
     refuse_self_link::<J>(left, right)?;
     // A unique violation here means another toggle of the same pair inserted between
     // our DELETE and INSERT: run again, and this toggle turns that one's row off.
-    let retry = |e: &AssocError| lost_race(e) || matches!(e, AssocError::Db(err) if is_unique_violation(err));
+    let retry = |e: &AssocError| {
+        lost_race(e) || matches!(e, AssocError::Db(err) if is_unique_violation(err))
+    };
     retrying(retry, || async {
         let txn = begin_write(db).await?;
         let result = async {
@@ -195,7 +198,9 @@ where
     if !parent_exists(db, &J::left(), left).await? {
         return Err(not_found(&J::left(), Side::Left, left));
     }
-    let retry = |e: &AssocError| lost_race(e) || matches!(e, AssocError::Db(err) if is_unique_violation(err));
+    let retry = |e: &AssocError| {
+        lost_race(e) || matches!(e, AssocError::Db(err) if is_unique_violation(err))
+    };
     retrying(retry, || async {
         let txn = begin_write(db).await?;
         let result = sync_in::<J, _>(&txn, left, &wanted).await;
@@ -235,8 +240,16 @@ where
     for row in txn.query_all(&current_stmt).await? {
         current.push(row.try_get_by_index::<i32>(0)?);
     }
-    let removed: Vec<i32> = current.iter().copied().filter(|id| !wanted.contains(id)).collect();
-    let added: Vec<i32> = wanted.iter().copied().filter(|id| !current.contains(id)).collect();
+    let removed: Vec<i32> = current
+        .iter()
+        .copied()
+        .filter(|id| !wanted.contains(id))
+        .collect();
+    let added: Vec<i32> = wanted
+        .iter()
+        .copied()
+        .filter(|id| !current.contains(id))
+        .collect();
 
     if !removed.is_empty() {
         let delete = Query::delete()
@@ -336,7 +349,9 @@ where
     J: JoinTable,
     C: ConnectionTrait,
 {
-    let AssocError::Db(ref db_err) = err else { return err };
+    let AssocError::Db(ref db_err) = err else {
+        return err;
+    };
     if is_check_violation(db_err) {
         let l = J::left();
         return AssocError::SelfReference {
@@ -348,7 +363,10 @@ where
     if !is_foreign_key_violation(db_err) {
         return err;
     }
-    for (rel, side, id) in [(J::left(), Side::Left, left), (J::right(), Side::Right, right)] {
+    for (rel, side, id) in [
+        (J::left(), Side::Left, left),
+        (J::right(), Side::Right, right),
+    ] {
         match parent_exists(db, &rel, id).await {
             Ok(false) => return not_found(&rel, side, id),
             Ok(true) => {}

@@ -1,0 +1,86 @@
+//! The schema history: every migration goes up, comes all the way down leaving no
+//! table behind, and goes up again, on whichever backend `DATABASE_URL` names.
+
+mod common;
+
+use common::TestDb;
+use migration::{Migrator, MigratorTrait, SchemaManager};
+
+const TABLES: [&str; 13] = [
+    "users",
+    "tweets",
+    "hearts",
+    "messages",
+    "follows",
+    "items",
+    "user_items",
+    "doctors",
+    "patients",
+    "appointments",
+    "artists",
+    "genres",
+    "songs",
+];
+
+async fn present(t: &TestDb) -> Vec<&'static str> {
+    let manager = SchemaManager::new(&t.db);
+    let mut out = Vec::new();
+    for table in TABLES {
+        if manager.has_table(table).await.expect("ask for the table") {
+            out.push(table);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn migrations_go_down_to_nothing_and_up_again() {
+    let t = TestDb::new().await;
+    assert_eq!(
+        present(&t).await,
+        TABLES.to_vec(),
+        "the helper migrated every table"
+    );
+    assert_eq!(
+        Migrator::get_pending_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        0
+    );
+
+    Migrator::down(&t.db, None)
+        .await
+        .expect("roll back every migration");
+    assert!(
+        present(&t).await.is_empty(),
+        "no table left behind: {:?}",
+        present(&t).await
+    );
+    assert_eq!(
+        Migrator::get_applied_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        0
+    );
+
+    Migrator::up(&t.db, None).await.expect("apply again");
+    assert_eq!(present(&t).await, TABLES.to_vec());
+}
+
+#[tokio::test]
+async fn one_step_down_removes_only_the_newest_table() {
+    let t = TestDb::new().await;
+    Migrator::down(&t.db, Some(1)).await.expect("roll back one");
+    let tables = present(&t).await;
+    assert!(!tables.contains(&"songs"));
+    assert_eq!(tables.len(), TABLES.len() - 1);
+    assert_eq!(
+        Migrator::get_pending_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        1
+    );
+}
