@@ -8,7 +8,7 @@ use common::{TestDb, rows, seed};
 use entity::{appointment, doctor, follow, genre, heart, item, song, tweet, user_item};
 use sea_orm::{ConnectionTrait, EntityTrait, RelationTrait};
 use service::assoc::dependent::{Rule, check_foreign_keys};
-use service::assoc::join::{attach, contains, detach, sync, toggle};
+use service::assoc::join::{attach, attach_new, contains, detach, sync, toggle};
 use service::assoc::{AssocError, Attached, Side, counter};
 use service::input::Name;
 use service::schema::{graph, hearts_counter};
@@ -205,6 +205,35 @@ async fn detach_reports_whether_there_was_a_link_and_keeps_the_counter() {
             .await
             .is_ok_and(|was| !was)
     );
+
+    let shield = store::add_item(&t.db, name("shield")).await.unwrap();
+    attach::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+        .await
+        .unwrap();
+    assert!(
+        detach::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(rows(&t.db, "user_items").await, 0);
+}
+
+#[tokio::test]
+async fn attach_new_refuses_a_duplicate_with_a_typed_error() {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let shield = store::add_item(&t.db, name("shield")).await.unwrap();
+    attach_new::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+        .await
+        .unwrap();
+    let err = attach_new::<user_item::Entity, _>(&t.db, ann.id, shield.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::AlreadyLinked { ref join, left, right } if join == "user_items" && left == i64::from(ann.id) && right == i64::from(shield.id)),
+        "{err:?}"
+    );
+    assert_eq!(rows(&t.db, "user_items").await, 1);
 }
 
 #[tokio::test]
@@ -236,6 +265,11 @@ async fn toggle_flips_and_returns_the_new_count() {
         .await
         .unwrap();
     assert_eq!((f.on, f.count), (false, 0));
+    let shield = store::add_item(&t.db, name("shield")).await.unwrap();
+    let s = toggle::<user_item::Entity, _>(&t.db, bob.id, shield.id)
+        .await
+        .unwrap();
+    assert_eq!((s.on, s.count), (true, 1));
 
     let err = toggle::<heart::Entity, _>(&t.db, ann.id, 777)
         .await

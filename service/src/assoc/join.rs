@@ -96,6 +96,26 @@ where
     .await
 }
 
+/// Links `left` to `right`, refusing a pair that is already linked (a `validates
+/// uniqueness` that holds under concurrency): the duplicate writes nothing.
+///
+/// # Errors
+/// [`AssocError::AlreadyLinked`], and those of [`attach`].
+pub async fn attach_new<J, C>(db: &C, left: i32, right: i32) -> Result<(), AssocError>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    match attach::<J, C>(db, left, right).await? {
+        Attached::Created => Ok(()),
+        Attached::AlreadyLinked => Err(AssocError::AlreadyLinked {
+            join: table_name(&J::left().from_tbl),
+            left: i64::from(left),
+            right: i64::from(right),
+        }),
+    }
+}
+
 /// Unlinks the pair; returns whether it was linked. Unlinking twice is not an error.
 ///
 /// # Errors
