@@ -20,8 +20,9 @@ use sea_orm::sea_query::{
     Condition, DynIden, Expr, ExprTrait, ForeignKeyAction, Func, Query, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, PrimaryKeyToColumn, RelationDef,
-    RelationTrait, RelationType, Statement, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, Iterable,
+    PrimaryKeyToColumn, RelationDef, RelationTrait, RelationType, Statement, TransactionSession,
+    TransactionTrait,
 };
 
 use super::{AssocError, CounterCache, begin_write, column, lost_race, retrying, table_name};
@@ -44,11 +45,31 @@ pub struct Step {
     pub rows: u64,
 }
 
-/// The schema's `belongs_to` relations and counter caches: everything destroy needs.
+/// The schema's tables, `belongs_to` relations and counter caches: everything destroy
+/// and the ER diagram need.
 #[derive(Debug, Clone, Default)]
 pub struct Graph {
+    tables: Vec<Table>,
     belongs_to: Vec<RelationDef>,
     counters: Vec<CounterCache>,
+}
+
+/// A table as the entity declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+}
+
+/// A column as the entity declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// SeaORM's column type, in a word (`Integer`, `String`, `Text`, ...).
+    pub kind: String,
+    pub nullable: bool,
+    pub primary_key: bool,
+    pub unique: bool,
 }
 
 /// A foreign key whose database action differs from the entity's declaration.
@@ -67,8 +88,33 @@ impl Graph {
         Self::default()
     }
 
-    /// Registers every `belongs_to` relation the entity declares.
-    pub fn entity<E: EntityTrait>(mut self, _: E) -> Self {
+    /// Registers the entity's table, its columns and every `belongs_to` it declares.
+    pub fn entity<E: EntityTrait>(mut self, entity: E) -> Self {
+        let keys: Vec<String> = E::PrimaryKey::iter()
+            .map(|k| k.into_column().to_string())
+            .collect();
+        let columns = <E::Column as Iterable>::iter()
+            .map(|col| {
+                let def = col.def();
+                let kind = format!("{:?}", def.get_column_type());
+                let name = col.to_string();
+                Column {
+                    kind: kind
+                        .split(['(', ' ', '{'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    nullable: def.is_null(),
+                    primary_key: keys.contains(&name),
+                    unique: def.is_unique(),
+                    name,
+                }
+            })
+            .collect();
+        self.tables.push(Table {
+            name: entity.table_name().to_owned(),
+            columns,
+        });
         for rel in <E::Relation as Iterable>::iter() {
             let def = rel.def();
             if def.rel_type == RelationType::HasOne && !def.is_owner {
@@ -82,6 +128,11 @@ impl Graph {
     pub fn counter_cache(mut self, cache: CounterCache) -> Self {
         self.counters.push(cache);
         self
+    }
+
+    /// Every registered table, in registration order.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
     }
 
     /// Every registered `belongs_to` relation.

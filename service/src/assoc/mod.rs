@@ -14,6 +14,7 @@
 pub mod capture;
 pub mod counter;
 pub mod dependent;
+pub mod erd;
 pub mod error;
 pub mod join;
 
