@@ -59,7 +59,10 @@ async fn hearting_for_a_missing_user_is_refused_and_writes_nothing() {
 
     let result = heart_tweet(&t.db, MISSING, tweet.id).await;
 
-    assert!(matches!(result, Err(HeartError::UserNotFound(MISSING))), "{result:?}");
+    assert!(
+        matches!(result, Err(HeartError::UserNotFound(MISSING))),
+        "{result:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(0));
 }
@@ -72,7 +75,10 @@ async fn hearting_a_missing_tweet_is_refused_and_writes_nothing() {
 
     let result = heart_tweet(&t.db, ann.id, MISSING).await;
 
-    assert!(matches!(result, Err(HeartError::TweetNotFound(MISSING))), "{result:?}");
+    assert!(
+        matches!(result, Err(HeartError::TweetNotFound(MISSING))),
+        "{result:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(hearts_count(&t.db, existing.id).await, Some(0));
 }
@@ -83,7 +89,9 @@ async fn hearting_a_tweet_twice_is_refused_and_keeps_one_heart() {
     let ann = seed::user(&t.db, "ann").await;
     let bob = seed::user(&t.db, "bob").await;
     let tweet = seed::tweet(&t.db, &ann, "hello").await;
-    heart_tweet(&t.db, bob.id, tweet.id).await.expect("first heart");
+    heart_tweet(&t.db, bob.id, tweet.id)
+        .await
+        .expect("first heart");
 
     let again = heart_tweet(&t.db, bob.id, tweet.id).await;
 
@@ -108,10 +116,16 @@ async fn liking_a_tweet_is_hearting_it() {
 
     // The like is a heart: hearting it now is a second heart, and is refused.
     let hearted = heart_tweet(&t.db, bob.id, tweet.id).await;
-    assert!(matches!(hearted, Err(HeartError::AlreadyHearted { .. })), "{hearted:?}");
+    assert!(
+        matches!(hearted, Err(HeartError::AlreadyHearted { .. })),
+        "{hearted:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(1));
-    assert_eq!(liked_tweets(&t.db, bob.id).await.map(contents), Ok(vec!["hello".to_owned()]));
+    assert_eq!(
+        liked_tweets(&t.db, bob.id).await.map(contents),
+        Ok(vec!["hello".to_owned()])
+    );
 }
 
 // --- Taking a heart back, and the favorites star -----------------------------------
@@ -131,7 +145,11 @@ async fn unhearting_takes_the_heart_back_once() {
 
     let second = unheart_tweet(&t.db, bob.id, tweet.id).await;
     assert!(matches!(second, Ok(false)), "{second:?}");
-    assert_eq!(hearts_count(&t.db, tweet.id).await, Some(0), "the count never goes below zero");
+    assert_eq!(
+        hearts_count(&t.db, tweet.id).await,
+        Some(0),
+        "the count never goes below zero"
+    );
 }
 
 #[tokio::test]
@@ -147,7 +165,16 @@ async fn toggling_turns_the_heart_on_then_off_and_reports_the_count() {
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(1));
 
     let off = toggle_heart(&t.db, bob.id, tweet.id).await;
-    assert!(matches!(off, Ok(Toggled { on: false, count: 0 })), "{off:?}");
+    assert!(
+        matches!(
+            off,
+            Ok(Toggled {
+                on: false,
+                count: 0
+            })
+        ),
+        "{off:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(0));
 }
@@ -161,14 +188,32 @@ async fn two_users_toggling_one_tweet_count_one_two_then_one() {
     let tweet = seed::tweet(&t.db, &ann, "hello").await;
 
     let bob_on = toggle_heart(&t.db, bob.id, tweet.id).await;
-    assert!(matches!(bob_on, Ok(Toggled { on: true, count: 1 })), "{bob_on:?}");
+    assert!(
+        matches!(bob_on, Ok(Toggled { on: true, count: 1 })),
+        "{bob_on:?}"
+    );
     let cat_on = toggle_heart(&t.db, cat.id, tweet.id).await;
-    assert!(matches!(cat_on, Ok(Toggled { on: true, count: 2 })), "{cat_on:?}");
+    assert!(
+        matches!(cat_on, Ok(Toggled { on: true, count: 2 })),
+        "{cat_on:?}"
+    );
     let bob_off = toggle_heart(&t.db, bob.id, tweet.id).await;
-    assert!(matches!(bob_off, Ok(Toggled { on: false, count: 1 })), "{bob_off:?}");
+    assert!(
+        matches!(
+            bob_off,
+            Ok(Toggled {
+                on: false,
+                count: 1
+            })
+        ),
+        "{bob_off:?}"
+    );
 
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(1));
-    assert_eq!(likers(&t.db, tweet.id).await.map(usernames), Ok(vec!["cat".to_owned()]));
+    assert_eq!(
+        likers(&t.db, tweet.id).await.map(usernames),
+        Ok(vec!["cat".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -179,7 +224,10 @@ async fn toggling_a_missing_tweet_is_refused_and_writes_nothing() {
 
     let result = toggle_heart(&t.db, ann.id, MISSING).await;
 
-    assert!(matches!(result, Err(HeartError::TweetNotFound(MISSING))), "{result:?}");
+    assert!(
+        matches!(result, Err(HeartError::TweetNotFound(MISSING))),
+        "{result:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(hearts_count(&t.db, existing.id).await, Some(0));
 }
@@ -192,7 +240,10 @@ async fn toggling_for_a_missing_user_is_refused_and_writes_nothing() {
 
     let result = toggle_heart(&t.db, MISSING, tweet.id).await;
 
-    assert!(matches!(result, Err(HeartError::UserNotFound(MISSING))), "{result:?}");
+    assert!(
+        matches!(result, Err(HeartError::UserNotFound(MISSING))),
+        "{result:?}"
+    );
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(0));
 }
@@ -209,10 +260,16 @@ async fn liked_tweets_are_the_tweets_a_user_hearted_newest_first() {
     let third = seed::tweet(&t.db, &ann, "third").await;
     let own = seed::tweet(&t.db, &bob, "bob's own").await;
     // Hearted oldest tweet last: the order is the tweets' date, not the hearts'.
-    heart_tweet(&t.db, bob.id, third.id).await.expect("heart third");
-    heart_tweet(&t.db, bob.id, first.id).await.expect("heart first");
+    heart_tweet(&t.db, bob.id, third.id)
+        .await
+        .expect("heart third");
+    heart_tweet(&t.db, bob.id, first.id)
+        .await
+        .expect("heart first");
     // Ann's heart on bob's tweet is ann's like, not bob's.
-    heart_tweet(&t.db, ann.id, own.id).await.expect("ann hearts bob's tweet");
+    heart_tweet(&t.db, ann.id, own.id)
+        .await
+        .expect("ann hearts bob's tweet");
 
     let bobs = liked_tweets(&t.db, bob.id).await.map(contents);
     let anns = liked_tweets(&t.db, ann.id).await.map(contents);
@@ -229,9 +286,14 @@ async fn a_users_own_tweet_is_a_liked_tweet_only_once_hearted() {
     let own = seed::tweet(&t.db, &ann, "mine").await;
     assert_eq!(liked_tweets(&t.db, ann.id).await, Ok(vec![]));
 
-    heart_tweet(&t.db, ann.id, own.id).await.expect("heart own tweet");
+    heart_tweet(&t.db, ann.id, own.id)
+        .await
+        .expect("heart own tweet");
 
-    assert_eq!(liked_tweets(&t.db, ann.id).await.map(contents), Ok(vec!["mine".to_owned()]));
+    assert_eq!(
+        liked_tweets(&t.db, ann.id).await.map(contents),
+        Ok(vec!["mine".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -244,9 +306,15 @@ async fn likers_are_the_users_who_hearted_a_tweet_by_username() {
     let _cat = seed::user(&t.db, "cat").await;
     let hearted = seed::tweet(&t.db, &ann, "hearted").await;
     let other = seed::tweet(&t.db, &ann, "other").await;
-    heart_tweet(&t.db, zed.id, hearted.id).await.expect("zed hearts");
-    heart_tweet(&t.db, bob.id, hearted.id).await.expect("bob hearts");
-    heart_tweet(&t.db, ann.id, other.id).await.expect("ann hearts the other tweet");
+    heart_tweet(&t.db, zed.id, hearted.id)
+        .await
+        .expect("zed hearts");
+    heart_tweet(&t.db, bob.id, hearted.id)
+        .await
+        .expect("bob hearts");
+    heart_tweet(&t.db, ann.id, other.id)
+        .await
+        .expect("ann hearts the other tweet");
 
     let names = likers(&t.db, hearted.id).await.map(usernames);
 
@@ -267,12 +335,18 @@ async fn liked_tweets_and_likers_send_one_statement_whatever_the_number_of_rows(
     for n in 0..20 {
         fans.push(seed::user(&t.db, &format!("fan_{n}")).await);
     }
-    heart_tweet(&t.db, bob.id, tweets[0].id).await.expect("bob's one heart");
+    heart_tweet(&t.db, bob.id, tweets[0].id)
+        .await
+        .expect("bob's one heart");
     for tweet in &tweets {
-        heart_tweet(&t.db, ann.id, tweet.id).await.expect("ann hearts every tweet");
+        heart_tweet(&t.db, ann.id, tweet.id)
+            .await
+            .expect("ann hearts every tweet");
     }
     for fan in &fans {
-        heart_tweet(&t.db, fan.id, tweets[1].id).await.expect("a fan hearts tweet 1");
+        heart_tweet(&t.db, fan.id, tweets[1].id)
+            .await
+            .expect("a fan hearts tweet 1");
     }
 
     let (one, one_cap) = t.log.capture(liked_tweets(&t.db, bob.id)).await;
@@ -304,9 +378,14 @@ async fn heart_counts_for_many_tweets_take_one_statement_and_include_unhearted_t
     heart_tweet(&t.db, bob.id, two.id).await.expect("heart");
     heart_tweet(&t.db, bob.id, one.id).await.expect("heart");
 
-    let (counts, capture) = t.log.capture(heart_counts(&t.db, &[two.id, one.id, none.id])).await;
+    let (counts, capture) = t
+        .log
+        .capture(heart_counts(&t.db, &[two.id, one.id, none.id]))
+        .await;
 
-    let expected = [(two.id, 2), (one.id, 1), (none.id, 0)].into_iter().collect();
+    let expected = [(two.id, 2), (one.id, 1), (none.id, 0)]
+        .into_iter()
+        .collect();
     assert_eq!(counts, Ok(expected));
     assert_eq!(capture.count(), 1);
 }
@@ -328,13 +407,21 @@ async fn the_user_page_greets_the_user_and_lists_their_tweets_newest_first_with_
 
     let page = user_page(&t.db, ann.id, None).await;
 
-    let Ok(Some(page)) = page else { panic!("ann's page: {page:?}") };
+    let Ok(Some(page)) = page else {
+        panic!("ann's page: {page:?}")
+    };
     // "Hi, {salutation}": the page carries the user it greets.
     assert_eq!(page.user, ann);
-    let listed: Vec<(&str, i64)> =
-        page.tweets.iter().map(|v| (v.tweet.content.as_str(), v.hearts)).collect();
+    let listed: Vec<(&str, i64)> = page
+        .tweets
+        .iter()
+        .map(|v| (v.tweet.content.as_str(), v.hearts))
+        .collect();
     assert_eq!(listed, [("newer", 1), ("older", 2)]);
-    assert!(page.tweets.iter().all(|v| !v.hearted_by_viewer), "nobody is viewing");
+    assert!(
+        page.tweets.iter().all(|v| !v.hearted_by_viewer),
+        "nobody is viewing"
+    );
 }
 
 #[tokio::test]
@@ -363,9 +450,18 @@ async fn the_user_page_marks_the_tweets_each_viewer_hearted() {
     let as_ann = stars(user_page(&t.db, ann.id, Some(ann.id)).await);
 
     let row = |content: &str, hearted: bool| (content.to_owned(), hearted);
-    assert_eq!(as_bob, Ok(Some(vec![row("newer", false), row("older", true)])));
-    assert_eq!(as_cat, Ok(Some(vec![row("newer", true), row("older", false)])));
-    assert_eq!(as_ann, Ok(Some(vec![row("newer", false), row("older", false)])));
+    assert_eq!(
+        as_bob,
+        Ok(Some(vec![row("newer", false), row("older", true)]))
+    );
+    assert_eq!(
+        as_cat,
+        Ok(Some(vec![row("newer", true), row("older", false)]))
+    );
+    assert_eq!(
+        as_ann,
+        Ok(Some(vec![row("newer", false), row("older", false)]))
+    );
 }
 
 #[tokio::test]
@@ -388,7 +484,9 @@ async fn author_with_tweets(
     for i in 0..n {
         let tweet = seed::tweet(db, &author, &format!("tweet {i}")).await;
         if i % 2 == 0 {
-            heart_tweet(db, viewer.id, tweet.id).await.expect("viewer hearts");
+            heart_tweet(db, viewer.id, tweet.id)
+                .await
+                .expect("viewer hearts");
         }
     }
     author
@@ -401,17 +499,30 @@ async fn the_user_page_sends_three_statements_with_a_viewer_whatever_the_number_
     let quiet = author_with_tweets(&t.db, "quiet", 1, &viewer).await;
     let chatty = author_with_tweets(&t.db, "chatty", 50, &viewer).await;
 
-    let (small, small_cap) = t.log.capture(user_page(&t.db, quiet.id, Some(viewer.id))).await;
-    let (large, large_cap) = t.log.capture(user_page(&t.db, chatty.id, Some(viewer.id))).await;
+    let (small, small_cap) = t
+        .log
+        .capture(user_page(&t.db, quiet.id, Some(viewer.id)))
+        .await;
+    let (large, large_cap) = t
+        .log
+        .capture(user_page(&t.db, chatty.id, Some(viewer.id)))
+        .await;
 
     let starred = |page: &Result<Option<service::hearts::UserPage>, _>| match page {
-        Ok(Some(p)) => Some((p.tweets.len(), p.tweets.iter().filter(|v| v.hearted_by_viewer).count())),
+        Ok(Some(p)) => Some((
+            p.tweets.len(),
+            p.tweets.iter().filter(|v| v.hearted_by_viewer).count(),
+        )),
         _ => None,
     };
     assert_eq!(starred(&small), Some((1, 1)));
     assert_eq!(starred(&large), Some((50, 25)));
     assert_eq!(small_cap.count(), large_cap.count());
-    assert_eq!(large_cap.count(), 3, "the user, the tweets, the viewer's hearts");
+    assert_eq!(
+        large_cap.count(),
+        3,
+        "the user, the tweets, the viewer's hearts"
+    );
     assert_eq!(large_cap.repeated(1), vec![]);
 }
 

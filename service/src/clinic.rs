@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use entity::{appointment, doctor, patient};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
-use crate::assoc::error::is_foreign_key_violation;
 use crate::assoc::AssocError;
+use crate::assoc::error::is_foreign_key_violation;
 use crate::input::Name;
 use crate::schema::graph;
 
@@ -28,14 +28,30 @@ pub enum ClinicError {
 
 /// # Errors
 /// [`ClinicError::Db`].
-pub async fn add_doctor<C: ConnectionTrait>(db: &C, name: Name) -> Result<doctor::Model, ClinicError> {
-    Ok(doctor::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }.insert(db).await?)
+pub async fn add_doctor<C: ConnectionTrait>(
+    db: &C,
+    name: Name,
+) -> Result<doctor::Model, ClinicError> {
+    Ok(doctor::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 /// # Errors
 /// [`ClinicError::Db`].
-pub async fn add_patient<C: ConnectionTrait>(db: &C, name: Name) -> Result<patient::Model, ClinicError> {
-    Ok(patient::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }.insert(db).await?)
+pub async fn add_patient<C: ConnectionTrait>(
+    db: &C,
+    name: Name,
+) -> Result<patient::Model, ClinicError> {
+    Ok(patient::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 /// Books an appointment; the doctor and the patient must exist.
@@ -43,28 +59,46 @@ pub async fn add_patient<C: ConnectionTrait>(db: &C, name: Name) -> Result<patie
 /// # Errors
 /// [`ClinicError::DoctorNotFound`], [`ClinicError::PatientNotFound`],
 /// [`ClinicError::Db`]; nothing is written on error.
-pub async fn book_appointment<C: ConnectionTrait>(
+pub async fn book_appointment<C>(
     db: &C,
     doctor_id: i32,
     patient_id: i32,
     starts_at: DateTime<Utc>,
-) -> Result<appointment::Model, ClinicError> {
+) -> Result<appointment::Model, ClinicError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let row = appointment::ActiveModel {
         doctor_id: Set(doctor_id),
         patient_id: Set(patient_id),
         starts_at: Set(starts_at),
         ..Default::default()
     };
-    match row.insert(db).await {
-        Ok(model) => Ok(model),
-        Err(e) if is_foreign_key_violation(&e) => {
-            if doctor::Entity::find_by_id(doctor_id).one(db).await?.is_none() {
+    // Inside a caller's transaction this is a savepoint: PostgreSQL aborts the whole
+    // transaction on a refused insert, and the caller's transaction must stay usable
+    // (if only to find out who is missing).
+    let txn = db.begin().await?;
+    let inserted = row.insert(&txn).await;
+    match inserted {
+        Ok(model) => {
+            txn.commit().await?;
+            Ok(model)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            if !is_foreign_key_violation(&e) {
+                return Err(e.into());
+            }
+            if doctor::Entity::find_by_id(doctor_id)
+                .one(db)
+                .await?
+                .is_none()
+            {
                 Err(ClinicError::DoctorNotFound(doctor_id))
             } else {
                 Err(ClinicError::PatientNotFound(patient_id))
             }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -72,7 +106,10 @@ pub async fn book_appointment<C: ConnectionTrait>(
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn doctor_patients<C: ConnectionTrait>(db: &C, doctor: &doctor::Model) -> Result<Vec<patient::Model>, DbErr> {
+pub async fn doctor_patients<C: ConnectionTrait>(
+    db: &C,
+    doctor: &doctor::Model,
+) -> Result<Vec<patient::Model>, DbErr> {
     doctor
         .find_related(patient::Entity)
         .distinct()
@@ -86,7 +123,10 @@ pub async fn doctor_patients<C: ConnectionTrait>(db: &C, doctor: &doctor::Model)
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn patient_doctors<C: ConnectionTrait>(db: &C, patient: &patient::Model) -> Result<Vec<doctor::Model>, DbErr> {
+pub async fn patient_doctors<C: ConnectionTrait>(
+    db: &C,
+    patient: &patient::Model,
+) -> Result<Vec<doctor::Model>, DbErr> {
     patient
         .find_related(doctor::Entity)
         .distinct()
@@ -111,7 +151,10 @@ pub async fn doctor_appointments<C: ConnectionTrait>(
         .order_by_asc(appointment::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(a, p)| p.map(|p| (a, p))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, p)| p.map(|p| (a, p)))
+        .collect())
 }
 
 /// Deletes a doctor, refused while they have appointments (`restrict`).
@@ -126,9 +169,10 @@ where
     match graph().destroy(db, doctor::Entity, doctor_id).await {
         Ok(_) => Ok(()),
         Err(AssocError::NotFound { .. }) => Err(ClinicError::DoctorNotFound(doctor_id)),
-        Err(AssocError::Restricted { rows, .. }) => {
-            Err(ClinicError::DoctorHasAppointments { doctor_id, appointments: rows })
-        }
+        Err(AssocError::Restricted { rows, .. }) => Err(ClinicError::DoctorHasAppointments {
+            doctor_id,
+            appointments: rows,
+        }),
         Err(AssocError::Db(e)) => Err(e.into()),
         Err(other) => Err(DbErr::Custom(other.to_string()).into()),
     }

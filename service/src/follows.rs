@@ -79,7 +79,11 @@ where
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn is_following<C: ConnectionTrait>(db: &C, follower: i32, followed: i32) -> Result<bool, DbErr> {
+pub async fn is_following<C: ConnectionTrait>(
+    db: &C,
+    follower: i32,
+    followed: i32,
+) -> Result<bool, DbErr> {
     assoc::join::contains::<follow::Entity, _>(db, follower, followed)
         .await
         .map_err(|e| match e {
@@ -92,16 +96,34 @@ pub async fn is_following<C: ConnectionTrait>(db: &C, follower: i32, followed: i
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn followers<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<user::Model>, DbErr> {
-    users_in(db, follow::Column::FollowerId, follow::Column::FollowedId, user_id).await
+pub async fn followers<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<user::Model>, DbErr> {
+    users_in(
+        db,
+        follow::Column::FollowerId,
+        follow::Column::FollowedId,
+        user_id,
+    )
+    .await
 }
 
 /// `user.following`, by username: one statement.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn following<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<user::Model>, DbErr> {
-    users_in(db, follow::Column::FollowedId, follow::Column::FollowerId, user_id).await
+pub async fn following<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<user::Model>, DbErr> {
+    users_in(
+        db,
+        follow::Column::FollowedId,
+        follow::Column::FollowerId,
+        user_id,
+    )
+    .await
 }
 
 async fn users_in<C: ConnectionTrait>(
@@ -136,9 +158,14 @@ pub struct FollowCounts {
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn follow_counts<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<FollowCounts, DbErr> {
-    let followers = assoc::counter::counts(db, &follow::Relation::Followed.def(), &[user_id]).await?;
-    let following = assoc::counter::counts(db, &follow::Relation::Follower.def(), &[user_id]).await?;
+pub async fn follow_counts<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<FollowCounts, DbErr> {
+    let followers =
+        assoc::counter::counts(db, &follow::Relation::Followed.def(), &[user_id]).await?;
+    let following =
+        assoc::counter::counts(db, &follow::Relation::Follower.def(), &[user_id]).await?;
     Ok(FollowCounts {
         followers: followers.get(&user_id).copied().unwrap_or(0),
         following: following.get(&user_id).copied().unwrap_or(0),
@@ -171,5 +198,8 @@ pub async fn home_feed<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(t, u)| u.map(|u| (t, u))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, u)| u.map(|u| (t, u)))
+        .collect())
 }

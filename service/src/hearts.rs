@@ -56,8 +56,16 @@ pub enum HeartError {
 impl HeartError {
     fn from_assoc(err: AssocError) -> Self {
         match err {
-            AssocError::NotFound { side: Some(Side::Left), id, .. } => Self::UserNotFound(id as i32),
-            AssocError::NotFound { side: Some(Side::Right), id, .. } => Self::TweetNotFound(id as i32),
+            AssocError::NotFound {
+                side: Some(Side::Left),
+                id,
+                ..
+            } => Self::UserNotFound(id as i32),
+            AssocError::NotFound {
+                side: Some(Side::Right),
+                id,
+                ..
+            } => Self::TweetNotFound(id as i32),
             AssocError::Db(e) => Self::Db(e),
             other => Self::Db(DbErr::Custom(other.to_string())),
         }
@@ -126,7 +134,10 @@ where
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn liked_tweets<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<tweet::Model>, DbErr> {
+pub async fn liked_tweets<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<tweet::Model>, DbErr> {
     tweet::Entity::find()
         .filter(
             tweet::Column::Id.in_subquery(
@@ -168,7 +179,10 @@ pub async fn likers<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result<Vec<use
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn heart_counts<C: ConnectionTrait>(db: &C, tweet_ids: &[i32]) -> Result<HashMap<i32, i64>, DbErr> {
+pub async fn heart_counts<C: ConnectionTrait>(
+    db: &C,
+    tweet_ids: &[i32],
+) -> Result<HashMap<i32, i64>, DbErr> {
     let mut counts = assoc::counter::counts(db, &heart::Relation::Tweet.def(), tweet_ids).await?;
     for id in tweet_ids {
         counts.entry(*id).or_insert(0);

@@ -81,7 +81,10 @@ pub async fn inbox<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<Messa
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn sent_messages<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<MessageView>, DbErr> {
+pub async fn sent_messages<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<MessageView>, DbErr> {
     let messages = message::Entity::find()
         .filter(message::Column::SenderId.eq(user_id))
         .order_by_desc(message::Column::CreatedAt)
@@ -95,10 +98,22 @@ pub async fn sent_messages<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<V
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn conversation<C: ConnectionTrait>(db: &C, a: i32, b: i32) -> Result<Vec<MessageView>, DbErr> {
+pub async fn conversation<C: ConnectionTrait>(
+    db: &C,
+    a: i32,
+    b: i32,
+) -> Result<Vec<MessageView>, DbErr> {
     let between = Condition::any()
-        .add(message::Column::SenderId.eq(a).and(message::Column::ReceiverId.eq(b)))
-        .add(message::Column::SenderId.eq(b).and(message::Column::ReceiverId.eq(a)));
+        .add(
+            message::Column::SenderId
+                .eq(a)
+                .and(message::Column::ReceiverId.eq(b)),
+        )
+        .add(
+            message::Column::SenderId
+                .eq(b)
+                .and(message::Column::ReceiverId.eq(a)),
+        );
     let messages = message::Entity::find()
         .filter(between)
         .order_by_asc(message::Column::CreatedAt)
@@ -130,11 +145,17 @@ pub async fn message_for<C: ConnectionTrait>(
 
 /// Attaches both users to each message with one more statement (the two `belongs_to`
 /// point at one table, so one `IN (..)` serves both).
-async fn with_people<C: ConnectionTrait>(db: &C, messages: Vec<message::Model>) -> Result<Vec<MessageView>, DbErr> {
+async fn with_people<C: ConnectionTrait>(
+    db: &C,
+    messages: Vec<message::Model>,
+) -> Result<Vec<MessageView>, DbErr> {
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i32> = messages.iter().flat_map(|m| [m.sender_id, m.receiver_id]).collect();
+    let mut ids: Vec<i32> = messages
+        .iter()
+        .flat_map(|m| [m.sender_id, m.receiver_id])
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let people: HashMap<i32, user::Model> = user::Entity::find()
@@ -149,7 +170,11 @@ async fn with_people<C: ConnectionTrait>(db: &C, messages: Vec<message::Model>) 
         .filter_map(|message| {
             let sender = people.get(&message.sender_id)?.clone();
             let receiver = people.get(&message.receiver_id)?.clone();
-            Some(MessageView { message, sender, receiver })
+            Some(MessageView {
+                message,
+                sender,
+                receiver,
+            })
         })
         .collect())
 }

@@ -5,11 +5,11 @@
 use entity::{artist, genre, song};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ModelTrait,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
-use crate::assoc::error::{is_foreign_key_violation, is_unique_violation};
 use crate::assoc::AssocError;
+use crate::assoc::error::{is_foreign_key_violation, is_unique_violation};
 use crate::input::Name;
 use crate::schema::graph;
 
@@ -27,23 +27,34 @@ pub enum MusicError {
 
 /// # Errors
 /// [`MusicError::Db`].
-pub async fn add_artist<C: ConnectionTrait>(db: &C, name: Name) -> Result<artist::Model, MusicError> {
-    Ok(artist::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }.insert(db).await?)
+pub async fn add_artist<C: ConnectionTrait>(
+    db: &C,
+    name: Name,
+) -> Result<artist::Model, MusicError> {
+    Ok(artist::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 /// # Errors
 /// [`MusicError::GenreTaken`], [`MusicError::Db`].
 pub async fn add_genre<C: ConnectionTrait>(db: &C, name: Name) -> Result<genre::Model, MusicError> {
-    genre::ActiveModel { name: Set(name.as_str().to_owned()), ..Default::default() }
-        .insert(db)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                MusicError::GenreTaken(name.as_str().to_owned())
-            } else {
-                e.into()
-            }
-        })
+    genre::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            MusicError::GenreTaken(name.as_str().to_owned())
+        } else {
+            e.into()
+        }
+    })
 }
 
 /// Adds a song by `artist_id`, in `genre_id` if given.
@@ -51,28 +62,46 @@ pub async fn add_genre<C: ConnectionTrait>(db: &C, name: Name) -> Result<genre::
 /// # Errors
 /// [`MusicError::ArtistNotFound`], [`MusicError::GenreNotFound`], [`MusicError::Db`];
 /// nothing is written on error.
-pub async fn add_song<C: ConnectionTrait>(
+pub async fn add_song<C>(
     db: &C,
     artist_id: i32,
     genre_id: Option<i32>,
     title: Name,
-) -> Result<song::Model, MusicError> {
+) -> Result<song::Model, MusicError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let row = song::ActiveModel {
         title: Set(title.as_str().to_owned()),
         artist_id: Set(artist_id),
         genre_id: Set(genre_id),
         ..Default::default()
     };
-    match row.insert(db).await {
-        Ok(song) => Ok(song),
-        Err(e) if is_foreign_key_violation(&e) => {
-            if artist::Entity::find_by_id(artist_id).one(db).await?.is_none() {
+    // Inside a caller's transaction this is a savepoint: PostgreSQL aborts the whole
+    // transaction on a refused insert, and the caller's transaction must stay usable
+    // (if only to find out what is missing).
+    let txn = db.begin().await?;
+    let inserted = row.insert(&txn).await;
+    match inserted {
+        Ok(song) => {
+            txn.commit().await?;
+            Ok(song)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            if !is_foreign_key_violation(&e) {
+                return Err(e.into());
+            }
+            if artist::Entity::find_by_id(artist_id)
+                .one(db)
+                .await?
+                .is_none()
+            {
                 Err(MusicError::ArtistNotFound(artist_id))
             } else {
                 Err(MusicError::GenreNotFound(genre_id.unwrap_or_default()))
             }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -80,7 +109,10 @@ pub async fn add_song<C: ConnectionTrait>(
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn artist_genres<C: ConnectionTrait>(db: &C, artist: &artist::Model) -> Result<Vec<genre::Model>, DbErr> {
+pub async fn artist_genres<C: ConnectionTrait>(
+    db: &C,
+    artist: &artist::Model,
+) -> Result<Vec<genre::Model>, DbErr> {
     artist
         .find_related(genre::Entity)
         .distinct()
@@ -93,7 +125,10 @@ pub async fn artist_genres<C: ConnectionTrait>(db: &C, artist: &artist::Model) -
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn genre_artists<C: ConnectionTrait>(db: &C, genre: &genre::Model) -> Result<Vec<artist::Model>, DbErr> {
+pub async fn genre_artists<C: ConnectionTrait>(
+    db: &C,
+    genre: &genre::Model,
+) -> Result<Vec<artist::Model>, DbErr> {
     genre
         .find_related(artist::Entity)
         .distinct()
@@ -111,7 +146,13 @@ pub async fn remove_genre<C>(db: &C, genre_id: i32) -> Result<(), MusicError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    destroy(db, genre::Entity, genre_id, MusicError::GenreNotFound(genre_id)).await
+    destroy(
+        db,
+        genre::Entity,
+        genre_id,
+        MusicError::GenreNotFound(genre_id),
+    )
+    .await
 }
 
 /// Deletes an artist and their songs.
@@ -122,7 +163,13 @@ pub async fn remove_artist<C>(db: &C, artist_id: i32) -> Result<(), MusicError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    destroy(db, artist::Entity, artist_id, MusicError::ArtistNotFound(artist_id)).await
+    destroy(
+        db,
+        artist::Entity,
+        artist_id,
+        MusicError::ArtistNotFound(artist_id),
+    )
+    .await
 }
 
 async fn destroy<C, E>(db: &C, entity: E, id: i32, missing: MusicError) -> Result<(), MusicError>

@@ -66,7 +66,10 @@ where
     match assoc::join::attach::<user_item::Entity, _>(db, user_id, item_id).await {
         Ok(Attached::Created) => Ok(()),
         Ok(Attached::AlreadyLinked) => Err(StoreError::AlreadyOwned { user_id, item_id }),
-        Err(AssocError::NotFound { side: Some(Side::Left), .. }) => Err(StoreError::UserNotFound(user_id)),
+        Err(AssocError::NotFound {
+            side: Some(Side::Left),
+            ..
+        }) => Err(StoreError::UserNotFound(user_id)),
         Err(AssocError::NotFound { .. }) => Err(StoreError::ItemNotFound(item_id)),
         Err(AssocError::Db(e)) => Err(e.into()),
         Err(other) => Err(DbErr::Custom(other.to_string()).into()),
@@ -77,7 +80,10 @@ where
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn user_items<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<Vec<item::Model>, DbErr> {
+pub async fn user_items<C: ConnectionTrait>(
+    db: &C,
+    user: &user::Model,
+) -> Result<Vec<item::Model>, DbErr> {
     user.find_related(item::Entity)
         .order_by_asc(item::Column::Name)
         .all(db)
@@ -88,7 +94,10 @@ pub async fn user_items<C: ConnectionTrait>(db: &C, user: &user::Model) -> Resul
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn item_buyers<C: ConnectionTrait>(db: &C, item: &item::Model) -> Result<Vec<user::Model>, DbErr> {
+pub async fn item_buyers<C: ConnectionTrait>(
+    db: &C,
+    item: &item::Model,
+) -> Result<Vec<user::Model>, DbErr> {
     item.find_related(user::Entity)
         .order_by_asc(user::Column::Username)
         .all(db)

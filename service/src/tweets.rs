@@ -7,8 +7,8 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 
-use crate::assoc::error::is_foreign_key_violation;
 use crate::assoc::AssocError;
+use crate::assoc::error::is_foreign_key_violation;
 use crate::input::TweetBody;
 use crate::schema::graph;
 
@@ -28,7 +28,11 @@ pub enum TweetError {
 ///
 /// # Errors
 /// [`TweetError::UserNotFound`], [`TweetError::Db`].
-pub async fn post_tweet<C: ConnectionTrait>(db: &C, user_id: i32, body: TweetBody) -> Result<tweet::Model, TweetError> {
+pub async fn post_tweet<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    body: TweetBody,
+) -> Result<tweet::Model, TweetError> {
     let row = tweet::ActiveModel {
         user_id: Set(user_id),
         content: Set(body.as_str().to_owned()),
@@ -77,7 +81,10 @@ where
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn tweet_username<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result<Option<String>, DbErr> {
+pub async fn tweet_username<C: ConnectionTrait>(
+    db: &C,
+    tweet_id: i32,
+) -> Result<Option<String>, DbErr> {
     let found = tweet::Entity::find_by_id(tweet_id)
         .find_also_related(user::Entity)
         .one(db)
@@ -89,7 +96,10 @@ pub async fn tweet_username<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result
 ///
 /// # Errors
 /// [`DbErr`] from the database.
-pub async fn recent_tweets<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
+pub async fn recent_tweets<C: ConnectionTrait>(
+    db: &C,
+    limit: u64,
+) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
     let rows = tweet::Entity::find()
         .find_also_related(user::Entity)
         .order_by_desc(tweet::Column::CreatedAt)
@@ -97,5 +107,8 @@ pub async fn recent_tweets<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(t, u)| u.map(|u| (t, u))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, u)| u.map(|u| (t, u)))
+        .collect())
 }

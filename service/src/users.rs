@@ -4,12 +4,12 @@ use chrono::Utc;
 use entity::user;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 
+use crate::assoc::AssocError;
 use crate::assoc::dependent::Step;
 use crate::assoc::error::is_unique_violation;
-use crate::assoc::AssocError;
 use crate::input::{Email, Salutation, Username};
 use crate::schema::graph;
 
@@ -40,7 +40,10 @@ pub enum UserError {
 ///
 /// # Errors
 /// [`UserError::UsernameTaken`], [`UserError::EmailTaken`], [`UserError::Db`].
-pub async fn register_user<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user::Model, UserError> {
+pub async fn register_user<C>(db: &C, new: NewUser) -> Result<user::Model, UserError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let now = Utc::now();
     let row = user::ActiveModel {
         username: Set(new.username.as_str().to_owned()),
@@ -51,9 +54,20 @@ pub async fn register_user<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<u
         updated_at: Set(now),
         ..Default::default()
     };
-    match row.insert(db).await {
-        Ok(user) => Ok(user),
-        Err(e) if is_unique_violation(&e) => {
+    // The INSERT gets a transaction of its own (a savepoint inside a caller's): on
+    // PostgreSQL a refused row aborts the whole transaction, and the lookup that names
+    // the taken field must still run after it.
+    let txn = db.begin().await?;
+    match row.insert(&txn).await {
+        Ok(user) => {
+            txn.commit().await?;
+            Ok(user)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            if !is_unique_violation(&e) {
+                return Err(e.into());
+            }
             let taken = user::Entity::find()
                 .filter(user::Column::Username.eq(new.username.as_str()))
                 .one(db)
@@ -64,7 +78,6 @@ pub async fn register_user<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<u
                 Err(UserError::EmailTaken(new.email.as_str().to_owned()))
             }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
