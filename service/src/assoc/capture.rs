@@ -1,14 +1,15 @@
 //! Query capture: count and record the statements a block of code sends.
 //!
 //! Built on SeaORM's metric callback, which must be set on the connection before it is
-//! shared (`set_metric_callback` takes `&mut`). [`QueryLog::install`] does that once;
+//! shared (`set_metric_callback` takes `&mut`); SeaORM calls it in the task that ran
+//! the statement, so the record is task-local. [`QueryLog::install`] does that once;
 //! [`QueryLog::capture`] then records what one future sends. Tests use it to assert
 //! "no N+1"; the examples print the SQL a step sent; the web app warns when a request
 //! repeats one statement shape too often.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use sea_orm::DatabaseConnection;
 
@@ -29,46 +30,63 @@ pub struct Repeated {
     pub times: usize,
 }
 
-/// Records the statements sent on one connection while a capture is running.
-#[derive(Debug, Clone, Default)]
-pub struct QueryLog {
-    recording: Arc<Mutex<Option<Vec<Captured>>>>,
+tokio::task_local! {
+    /// The open captures of the current task, innermost last.
+    static FRAMES: RefCell<Vec<Vec<Captured>>>;
 }
 
+/// Records the statements a block sends. The record is kept per task: two requests
+/// served at once never see each other's statements, and a capture inside a capture
+/// (a test around a request that the app also watches) gives both the statements.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryLog;
+
 impl QueryLog {
-    /// Installs the log's callback on `db`. Call before cloning or sharing `db`.
+    /// Installs the recording callback on `db`. Call before cloning or sharing `db`.
     pub fn install(db: &mut DatabaseConnection) -> Self {
-        let log = Self::default();
-        let sink = Arc::clone(&log.recording);
-        db.set_metric_callback(move |info| {
-            let mut guard = sink.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(statements) = guard.as_mut() {
-                statements.push(Captured {
-                    sql: info.statement.sql.clone(),
-                    rendered: info.statement.to_string(),
-                    failed: info.failed,
-                });
-            }
+        db.set_metric_callback(|info| {
+            // Outside any capture there is nothing to record into.
+            let _ = FRAMES.try_with(|frames| {
+                if let Some(frame) = frames.borrow_mut().last_mut() {
+                    frame.push(Captured {
+                        sql: info.statement.sql.clone(),
+                        rendered: info.statement.to_string(),
+                        failed: info.failed,
+                    });
+                }
+            });
         });
-        log
+        QueryLog
     }
 
     /// Runs `work` and returns its output with every statement it sent, in order.
-    /// Captures do not nest: run one at a time per connection.
+    /// Statements sent by tasks that `work` spawns are not included.
     pub async fn capture<F, T>(&self, work: F) -> (T, Capture)
     where
         F: Future<Output = T>,
     {
-        *self.lock() = Some(Vec::new());
-        let out = work.await;
-        let statements = self.lock().take().unwrap_or_default();
-        (out, Capture { statements })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Vec<Captured>>> {
-        self.recording
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        if FRAMES.try_with(|_| ()).is_ok() {
+            FRAMES.with(|frames| frames.borrow_mut().push(Vec::new()));
+            let out = work.await;
+            let statements = FRAMES.with(|frames| {
+                let mut frames = frames.borrow_mut();
+                let mine = frames.pop().unwrap_or_default();
+                if let Some(parent) = frames.last_mut() {
+                    parent.extend(mine.iter().cloned());
+                }
+                mine
+            });
+            (out, Capture { statements })
+        } else {
+            FRAMES
+                .scope(RefCell::new(vec![Vec::new()]), async move {
+                    let out = work.await;
+                    let statements =
+                        FRAMES.with(|frames| frames.borrow_mut().pop().unwrap_or_default());
+                    (out, Capture { statements })
+                })
+                .await
+        }
     }
 }
 
