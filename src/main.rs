@@ -1,32 +1,47 @@
-//! `cargo run`: connects to `DATABASE_URL` (default: the SQLite file `fwitter.db`),
-//! brings the schema up to date, and says so.
-//! `cargo run -- erd`: prints the schema's ER diagram (Mermaid), generated from the
-//! entities; `docs/schema.md` holds a copy.
+//! `cargo run`: migrate the database, then serve fwitter on 127.0.0.1:3000.
+//! `cargo run -- seed --scale N`, `cargo run -- erd`: see `--help`.
 
+use clap::Parser;
+use fwitter::config::{Command, Config};
+use fwitter::{AppState, app};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::Database;
-
-const DEFAULT_DATABASE_URL: &str = "sqlite://fwitter.db?mode=rwc";
+use sea_orm::{ConnectOptions, Database};
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    match std::env::args().nth(1).as_deref() {
-        Some("erd") => {
-            print!(
-                "{}",
-                service::assoc::erd::mermaid(&service::schema::graph())
-            );
-            return Ok(());
-        }
-        Some(other) => {
-            return Err(format!("unknown command {other:?}; try `erd` or nothing").into());
-        }
-        None => {}
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "fwitter=info,tower_http=info".into()),
+        )
+        .init();
+    let config = Config::parse();
+    if let Some(Command::Erd) = config.command {
+        print!(
+            "{}",
+            service::assoc::erd::mermaid(&service::schema::graph())
+        );
+        return Ok(());
     }
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-    let db = Database::connect(&url).await?;
+
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options.sqlx_logging(false);
+    let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
-    let applied = Migrator::get_applied_migrations(&db).await?.len();
-    println!("fwitter: {url} is migrated ({applied} migrations applied)");
+    tracing::info!(database = %config.database_url, "migrated");
+
+    match config.command {
+        Some(Command::Seed { scale }) => fwitter::seed::run(&db, scale).await?,
+        _ => {
+            let listener = tokio::net::TcpListener::bind(config.addr).await?;
+            tracing::info!("serving fwitter on http://{}", listener.local_addr()?);
+            axum::serve(listener, app(AppState::new(db)))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+    }
     Ok(())
 }

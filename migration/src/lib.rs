@@ -19,6 +19,7 @@ mod m20261121_000010_create_appointments;
 mod m20261121_000011_create_artists;
 mod m20261121_000012_create_genres;
 mod m20261121_000013_create_songs;
+mod m20261121_000014_create_sessions;
 
 /// Applies and rolls back every migration of the workspace.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000011_create_artists::Migration),
             Box::new(m20261121_000012_create_genres::Migration),
             Box::new(m20261121_000013_create_songs::Migration),
+            Box::new(m20261121_000014_create_sessions::Migration),
         ]
     }
 }

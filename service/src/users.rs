@@ -100,3 +100,39 @@ where
             other => UserError::Db(DbErr::Custom(other.to_string())),
         })
 }
+
+/// The user with this id (the signed-in user, a profile).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn find_user<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// The user with this username (sign-in, a conversation's other party).
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn find_user_by_username<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await
+}
+
+/// Gives every user the same password hash: the seeded demo users' documented
+/// password. Returns how many users were changed.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn set_every_password_hash<C: ConnectionTrait>(db: &C, hash: &str) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    Ok(user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,211 @@
+//! Who is signed in, password hashes, the CSRF token and the flash message.
+//!
+//! The session (server-side, in `sessions`) holds the user's id, a CSRF token and at
+//! most one flash message. Every state-changing request must carry the token: as the
+//! `csrf` field of a form, or as the `x-csrf-token` header of a `fetch`.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRef, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use entity::user;
+use rand::Rng;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::AppError;
+
+const USER_ID: &str = "user_id";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+/// Forms are small; anything larger is refused before it is parsed.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The signed-in user, if any.
+pub struct CurrentUser(pub Option<user::Model>);
+
+/// The signed-in user; anyone else is sent to the sign-in page.
+pub struct RequireUser(pub user::Model);
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = session_of(parts)?;
+        let id: Option<i32> = session.get(USER_ID).await.map_err(internal)?;
+        let Some(id) = id else {
+            return Ok(CurrentUser(None));
+        };
+        let state = AppState::from_ref(state);
+        Ok(CurrentUser(service::users::find_user(&state.db, id).await?))
+    }
+}
+
+impl<S> FromRequestParts<S> for RequireUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_request_parts(parts, state).await?.0 {
+            Some(user) => Ok(RequireUser(user)),
+            None => Err(AppError::SignInRequired),
+        }
+    }
+}
+
+fn session_of(parts: &Parts) -> Result<Session, AppError> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("no session layer".into()))
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Signs `user_id` in under a new session id (no session fixation).
+///
+/// # Errors
+/// The session store's errors.
+pub async fn sign_in(session: &Session, user_id: i32) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID, user_id).await.map_err(internal)?;
+    session.insert(CSRF, new_token()).await.map_err(internal)
+}
+
+/// Ends the session: its row is deleted and the cookie cleared.
+///
+/// # Errors
+/// The session store's errors.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+/// The session's CSRF token, created on first use.
+///
+/// # Errors
+/// The session store's errors.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session.get::<String>(CSRF).await.map_err(internal)? {
+        return Ok(token);
+    }
+    let token = new_token();
+    session.insert(CSRF, &token).await.map_err(internal)?;
+    Ok(token)
+}
+
+/// Leaves a message for the next page the visitor sees.
+///
+/// # Errors
+/// The session store's errors.
+pub async fn flash(session: &Session, message: impl Into<String>) -> Result<(), AppError> {
+    session
+        .insert(FLASH, message.into())
+        .await
+        .map_err(internal)
+}
+
+/// Takes the waiting flash message, if any.
+///
+/// # Errors
+/// The session store's errors.
+pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
+    session.remove::<String>(FLASH).await.map_err(internal)
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Refuses every state-changing request whose CSRF token does not match the
+/// session's, with 403 and nothing done.
+pub async fn verify_csrf(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    match checked(request).await {
+        Ok(request) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn checked(request: Request) -> Result<Request, AppError> {
+    let session = request
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("no session layer".into()))?;
+    let expected: Option<String> = session.get(CSRF).await.map_err(internal)?;
+    let Some(expected) = expected else {
+        return Err(AppError::Csrf);
+    };
+
+    if let Some(given) = request.headers().get("x-csrf-token") {
+        return if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            Ok(request)
+        } else {
+            Err(AppError::Csrf)
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::Csrf)?;
+    let given = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == CSRF)
+        .map(|(_, v)| v.into_owned())
+        .ok_or(AppError::Csrf)?;
+    if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// An argon2 hash of `password` with a fresh salt.
+///
+/// # Errors
+/// [`AppError::Internal`] if hashing fails (it does not for valid input).
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(internal)
+}
+
+/// Does `password` match the stored hash?
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .and_then(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed))
+        .is_ok()
+}

@@ -1,0 +1,41 @@
+//! The command line, read once: flags with environment fallbacks.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fwitter.db?mode=rwc";
+
+/// fwitter: the ActiveRecord association lessons' Twitter clone, on SeaORM 2.0.
+#[derive(Debug, Parser)]
+#[command(name = "fwitter", version)]
+pub struct Config {
+    /// The database; it is migrated before anything else happens.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Where to serve the app.
+    #[arg(
+        long,
+        env = "FWITTER_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app (what `cargo run` does with no command).
+    Serve,
+    /// Fill the database with the benchmark data set (bench/WORKLOAD.md); every
+    /// seeded user gets the demo password.
+    Seed {
+        /// 1,000 users and 10,000 tweets per unit.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+    },
+    /// Print the schema's ER diagram (Mermaid), generated from the entities.
+    Erd,
+}

@@ -1,0 +1,86 @@
+//! The hearts form (`POST /hearts`) and the favorites star (`POST /tweets/{id}/star`):
+//! JSON `{"hearted", "count"}` for `fetch`, a redirect for a plain form.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+use service::hearts::HeartError;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::auth::{self, RequireUser};
+use crate::error::{AppError, AppResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hearts", post(heart))
+        .route("/tweets/{id}/star", post(star))
+}
+
+#[derive(Deserialize)]
+struct HeartForm {
+    tweet_id: i32,
+    back: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Star {
+    hearted: bool,
+    count: i64,
+}
+
+async fn heart(
+    State(state): State<AppState>,
+    session: Session,
+    RequireUser(me): RequireUser,
+    Form(form): Form<HeartForm>,
+) -> AppResult<Response> {
+    match service::hearts::heart_tweet(&state.db, me.id, form.tweet_id).await {
+        Ok(()) => auth::flash(&session, "Hearted.").await?,
+        Err(HeartError::AlreadyHearted { .. }) => {
+            auth::flash(&session, "You have already hearted this tweet.").await?
+        }
+        Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
+            return Err(AppError::NotFound);
+        }
+        Err(HeartError::Db(e)) => return Err(e.into()),
+    }
+    Ok(super::back_to(form.back.as_deref(), "/").into_response())
+}
+
+async fn star(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(id): Path<i32>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let toggled = match service::hearts::toggle_heart(&state.db, me.id, id).await {
+        Ok(t) => t,
+        Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
+            return Err(AppError::NotFound);
+        }
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
+    let wants_json = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(Json(Star {
+            hearted: toggled.on,
+            count: toggled.count,
+        })
+        .into_response());
+    }
+    // Without JavaScript the star is a plain form; send the visitor back to its page.
+    let back = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "back")
+        .map(|(_, v)| v.into_owned());
+    Ok(super::back_to(back.as_deref(), "/").into_response())
+}

@@ -1,0 +1,796 @@
+//! The web app through `app(state)` and `oneshot`, no socket: every route's success,
+//! sign-in requirement, unknown ids, CSRF, privacy, bad input and escaping, and the
+//! number of SQL statements a page sends.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{TestDb, rows};
+use fwitter::{AppState, app};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// A browser stand-in: keeps the session cookie and the page's CSRF token.
+struct Client {
+    app: Router,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Client {
+    fn new(t: &TestDb) -> Self {
+        let state = AppState {
+            db: t.db.clone(),
+            log: t.log,
+        };
+        Client {
+            app: app(state),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        if let Some(set) = response.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            // An expired cookie (sign-out) clears the jar.
+            self.cookie = if set.to_str().unwrap().contains("Max-Age=0") {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        if let Some(token) = body.split(r#"name="csrf-token" content=""#).nth(1) {
+            self.csrf = Some(token.split('"').next().unwrap().to_owned());
+        }
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut r = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            r = r.header(header::COOKIE, cookie);
+        }
+        r
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.request("GET", path).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+
+    /// POSTs a form with the current CSRF token (fetching a page first if needed).
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        if self.csrf.is_none() {
+            self.get("/").await;
+        }
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.clone().unwrap().leak())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// POSTs a form exactly as given: no CSRF token added.
+    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The star's `fetch`: JSON wanted, token in a header.
+    async fn star(&mut self, tweet_id: i32, token: Option<&str>) -> Page {
+        let mut r = self
+            .request("POST", &format!("/tweets/{tweet_id}/star"))
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            r = r.header("x-csrf-token", token);
+        }
+        self.send(r.body(Body::empty()).unwrap()).await
+    }
+
+    async fn sign_up(&mut self, name: &str) -> i32 {
+        let page = self
+            .post(
+                "/signup",
+                &[
+                    ("username", name),
+                    ("email", &format!("{name}@example.com")),
+                    ("salutation", &format!("Dear {name}")),
+                    ("password", "correct horse"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let location = page.location.unwrap();
+        self.get(&location).await;
+        location.rsplit('/').next().unwrap().parse().unwrap()
+    }
+
+    async fn tweet(&mut self, content: &str) -> i32 {
+        let page = self
+            .post("/tweets", &[("content", content), ("back", "/")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let home = self.get("/").await;
+        let _ = home;
+        latest_tweet_id(self).await
+    }
+}
+
+async fn latest_tweet_id(client: &mut Client) -> i32 {
+    let me = client.get("/").await.body;
+    let my_page = me
+        .split(r#"id="my-page" href=""#)
+        .nth(1)
+        .map(|s| s.to_owned());
+    let path = match my_page {
+        Some(rest) => rest.split('"').next().unwrap().to_owned(),
+        None => me
+            .split(r#"href="/users/"#)
+            .nth(1)
+            .map(|s| format!("/users/{}", s.split('"').next().unwrap()))
+            .unwrap(),
+    };
+    let page = client.get(&path).await.body;
+    page.split(r#"id="tweet-"#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn hearts_of(t: &TestDb, tweet_id: i32) -> i32 {
+    use sea_orm::EntityTrait;
+    entity::tweet::Entity::find_by_id(tweet_id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .hearts_count
+}
+
+#[tokio::test]
+async fn signing_up_signs_you_in_and_greets_you_on_your_page() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let id = ann.sign_up("ann").await;
+    let page = ann.get(&format!("/users/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Hi, Dear ann"), "{}", page.body);
+    assert!(page.body.contains("@ann"));
+    let hash: String = {
+        use sea_orm::EntityTrait;
+        entity::user::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap()
+    };
+    assert!(
+        hash.starts_with("$argon2"),
+        "passwords are stored as argon2 hashes"
+    );
+    assert!(!page.body.contains("correct horse"));
+}
+
+#[tokio::test]
+async fn a_bad_sign_up_re_renders_the_form_with_the_input_and_writes_nothing() {
+    let t = TestDb::new().await;
+    let mut c = Client::new(&t);
+    let page = c
+        .post(
+            "/signup",
+            &[
+                ("username", "a b"),
+                ("email", "ann@example.com"),
+                ("salutation", "Ann"),
+                ("password", "correct horse"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("username is invalid"), "{}", page.body);
+    assert!(
+        page.body.contains(r#"value="ann@example.com""#),
+        "the input is kept"
+    );
+    let page = c
+        .post(
+            "/signup",
+            &[
+                ("username", "ann"),
+                ("email", "ann@example.com"),
+                ("salutation", "Ann"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("password is too short"));
+    assert_eq!(rows(&t.db, "users").await, 0);
+
+    c.sign_up("ann").await;
+    let mut other = Client::new(&t);
+    let page = other
+        .post(
+            "/signup",
+            &[
+                ("username", "ann"),
+                ("email", "x@example.com"),
+                ("salutation", "X"),
+                ("password", "correct horse"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("already taken"), "{}", page.body);
+    assert_eq!(rows(&t.db, "users").await, 1);
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_right_password_and_signing_out_ends_the_session() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let before = ann.cookie.clone();
+    ann.post("/signout", &[]).await;
+    assert!(
+        ann.cookie.is_none() || ann.cookie != before,
+        "sign-out drops the session"
+    );
+    assert_eq!(
+        ann.get("/messages").await.location.as_deref(),
+        Some("/signin")
+    );
+
+    let mut c = Client::new(&t);
+    c.get("/signin").await;
+    let anonymous_cookie = c.cookie.clone();
+    let page = c
+        .post(
+            "/signin",
+            &[("username", "ann"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Wrong username or password"));
+    let page = c
+        .post(
+            "/signin",
+            &[("username", "ann"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_ne!(c.cookie, anonymous_cookie, "a new session id at sign-in");
+    assert_eq!(c.get("/messages").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let t = TestDb::new().await;
+    let c = Client::new(&t);
+    let response = c
+        .app
+        .clone()
+        .oneshot(Request::get("/signin").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("fwitter_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[tokio::test]
+async fn every_state_changing_request_without_the_csrf_token_is_forbidden_and_writes_nothing() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let tweet = ann.tweet("hello").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+
+    for (path, fields) in [
+        ("/tweets", vec![("content", "forged")]),
+        ("/hearts", vec![("tweet_id", "1")]),
+        (&*format!("/tweets/{tweet}/star"), vec![]),
+        (&*format!("/tweets/{tweet}/delete"), vec![]),
+        (&*format!("/users/{ann_id}/follow"), vec![]),
+        ("/messages", vec![("to", "ann"), ("body", "forged")]),
+        ("/signout", vec![]),
+    ] {
+        let page = bob.post_raw(path, &fields).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        let page = bob
+            .post_raw(path, &[&[("csrf", "0000")][..], &fields[..]].concat())
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::FORBIDDEN,
+            "{path} with a wrong token"
+        );
+    }
+    assert_eq!(bob.star(tweet, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        bob.star(tweet, Some("wrong")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(rows(&t.db, "tweets").await, 1);
+    assert_eq!(rows(&t.db, "hearts").await, 0);
+    assert_eq!(rows(&t.db, "follows").await, 0);
+    assert_eq!(rows(&t.db, "messages").await, 0);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_write_nothing() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let tweet = ann.tweet("hello").await;
+
+    let mut visitor = Client::new(&t);
+    for path in [
+        "/messages",
+        "/messages/sent",
+        "/messages/new",
+        "/messages/1",
+        "/conversations/ann",
+    ] {
+        let page = visitor.get(path).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/signin")),
+            "{path}"
+        );
+    }
+    for (path, fields) in [
+        ("/tweets".to_owned(), vec![("content", "hi")]),
+        ("/hearts".to_owned(), vec![("tweet_id", "1")]),
+        (format!("/tweets/{tweet}/star"), vec![]),
+        (format!("/tweets/{tweet}/delete"), vec![]),
+        (format!("/users/{ann_id}/follow"), vec![]),
+        ("/messages".to_owned(), vec![("to", "ann"), ("body", "hi")]),
+    ] {
+        let page = visitor.post(&path, &fields).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/signin")),
+            "{path}"
+        );
+    }
+    assert_eq!(rows(&t.db, "tweets").await, 1);
+    assert_eq!(rows(&t.db, "hearts").await, 0);
+    assert_eq!(rows(&t.db, "follows").await, 0);
+    assert_eq!(rows(&t.db, "messages").await, 0);
+    // Reading is open to everyone.
+    assert_eq!(
+        visitor.get(&format!("/users/{ann_id}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(visitor.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_ids_are_404_pages_and_write_nothing() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    for path in [
+        "/users/999",
+        "/users/999/followers",
+        "/users/999/following",
+        "/messages/999",
+        "/conversations/nobody",
+        "/no/such/page",
+    ] {
+        let page = ann.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.body.contains("Not found"),
+            "an error page, not a stack trace"
+        );
+    }
+    for path in [
+        "/users/999/follow",
+        "/users/999/unfollow",
+        "/tweets/999/star",
+        "/tweets/999/delete",
+    ] {
+        assert_eq!(
+            ann.post(path, &[]).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        ann.post("/hearts", &[("tweet_id", "999")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ann.star(999, ann.csrf.clone().as_deref()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(rows(&t.db, "hearts").await, 0);
+    assert_eq!(rows(&t.db, "follows").await, 0);
+}
+
+#[tokio::test]
+async fn the_hearts_form_adds_one_heart_and_refuses_a_second() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let tweet = ann.tweet("heart me").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+
+    let back = format!("/users/{ann_id}");
+    let page = bob
+        .post(
+            "/hearts",
+            &[("tweet_id", &tweet.to_string()), ("back", &back)],
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(back.as_str()))
+    );
+    let page = bob.get(&back).await;
+    assert!(
+        page.body
+            .contains(r#"with <span class="hearts-count">1</span> hearts"#),
+        "{}",
+        page.body
+    );
+
+    bob.post(
+        "/hearts",
+        &[("tweet_id", &tweet.to_string()), ("back", &back)],
+    )
+    .await;
+    let page = bob.get(&back).await;
+    assert!(page.body.contains("already hearted"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"with <span class="hearts-count">1</span> hearts"#)
+    );
+    assert_eq!(rows(&t.db, "hearts").await, 1);
+}
+
+#[tokio::test]
+async fn the_star_toggles_with_json_and_works_as_a_plain_form() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let tweet = ann.tweet("star me").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+    let token = bob.csrf.clone();
+
+    let page = bob.star(tweet, token.as_deref()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, r#"{"hearted":true,"count":1}"#);
+    let page = ann.star(tweet, ann.csrf.clone().as_deref()).await;
+    assert_eq!(page.body, r#"{"hearted":true,"count":2}"#);
+    let page = bob.star(tweet, token.as_deref()).await;
+    assert_eq!(page.body, r#"{"hearted":false,"count":1}"#);
+
+    // Without JavaScript: a form POST, then back to the page it was on.
+    let page = bob
+        .post(&format!("/tweets/{tweet}/star"), &[("back", "/")])
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/"))
+    );
+    assert_eq!(hearts_of(&t, tweet).await, 2);
+    let home = bob.get("/users/1").await;
+    assert!(
+        home.body.contains(r#"aria-pressed="true""#),
+        "the star shows ★ for the viewer"
+    );
+    assert!(home.body.contains("★"));
+}
+
+#[tokio::test]
+async fn a_tweet_is_escaped_and_bad_tweets_re_render_the_form() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    ann.tweet("<script>alert('x')</script>").await;
+    let page = ann.get(&format!("/users/{ann_id}")).await;
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(
+        page.body.contains("&#60;script&#62;alert("),
+        "{}",
+        page.body
+    );
+
+    let long = "a".repeat(281);
+    let page = ann
+        .post("/tweets", &[("content", &long), ("back", "/")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("too long"));
+    assert!(page.body.contains(&long), "the text is kept for editing");
+    let page = ann
+        .post(
+            "/tweets",
+            &[("content", "   "), ("back", &format!("/users/{ann_id}"))],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("can&#39;t be blank") || page.body.contains("can't be blank"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Hi, Dear ann"),
+        "re-rendered on the page it came from"
+    );
+    assert_eq!(rows(&t.db, "tweets").await, 1);
+}
+
+#[tokio::test]
+async fn you_delete_your_own_tweets_and_nobody_elses() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let tweet = ann.tweet("mine").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+    bob.star(tweet, bob.csrf.clone().as_deref()).await;
+
+    assert_eq!(
+        bob.post(&format!("/tweets/{tweet}/delete"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(rows(&t.db, "tweets").await, 1);
+    assert_eq!(
+        ann.post(&format!("/tweets/{tweet}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(rows(&t.db, "tweets").await, 0);
+    assert_eq!(rows(&t.db, "hearts").await, 0, "its hearts went with it");
+}
+
+#[tokio::test]
+async fn following_fills_the_feed_and_the_lists() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    ann.tweet("ann says hi").await;
+    let mut bob = Client::new(&t);
+    let bob_id = bob.sign_up("bob").await;
+    assert!(bob.get("/").await.body.contains("follow someone"));
+
+    assert_eq!(
+        bob.post(&format!("/users/{ann_id}/follow"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    bob.post(&format!("/users/{ann_id}/follow"), &[]).await;
+    assert_eq!(
+        rows(&t.db, "follows").await,
+        1,
+        "following twice is one follow"
+    );
+    assert!(bob.get("/").await.body.contains("ann says hi"));
+    let page = bob.get(&format!("/users/{ann_id}")).await;
+    assert!(
+        page.body.contains(r#"<span id="followers-count">1</span>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Unfollow"));
+    assert!(
+        bob.get(&format!("/users/{ann_id}/followers"))
+            .await
+            .body
+            .contains("@bob")
+    );
+    assert!(
+        bob.get(&format!("/users/{bob_id}/following"))
+            .await
+            .body
+            .contains("@ann")
+    );
+
+    bob.post(&format!("/users/{bob_id}/follow"), &[]).await;
+    assert!(
+        bob.get("/")
+            .await
+            .body
+            .contains("You cannot follow yourself")
+    );
+    assert_eq!(rows(&t.db, "follows").await, 1);
+
+    bob.post(&format!("/users/{ann_id}/unfollow"), &[]).await;
+    assert_eq!(rows(&t.db, "follows").await, 0);
+    assert!(!bob.get("/").await.body.contains("ann says hi"));
+}
+
+#[tokio::test]
+async fn messages_are_seen_by_their_sender_and_receiver_only() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+    let mut eve = Client::new(&t);
+    eve.sign_up("eve").await;
+
+    let page = ann
+        .post("/messages", &[("to", "bob"), ("body", "psst, <b>bob</b>")])
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/conversations/bob"))
+    );
+    let inbox = bob.get("/messages").await;
+    assert!(
+        inbox.body.contains("psst, &#60;b&#62;bob&#60;/b&#62;"),
+        "{}",
+        inbox.body
+    );
+    let id: String = inbox
+        .body
+        .split(r#"href="/messages/"#)
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|id| id.chars().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    assert!(ann.get("/messages/sent").await.body.contains("psst"));
+    assert_eq!(
+        ann.get(&format!("/messages/{id}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bob.get(&format!("/messages/{id}")).await.status,
+        StatusCode::OK
+    );
+    assert!(bob.get("/conversations/ann").await.body.contains("psst"));
+
+    assert_eq!(
+        eve.get(&format!("/messages/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!eve.get("/messages").await.body.contains("psst"));
+    assert!(!eve.get("/conversations/ann").await.body.contains("psst"));
+    assert!(!eve.get("/conversations/bob").await.body.contains("psst"));
+}
+
+#[tokio::test]
+async fn a_bad_message_re_renders_the_form_and_writes_nothing() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let page = ann
+        .post("/messages", &[("to", "nobody"), ("body", "hello?")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("There is no user named nobody"));
+    assert!(page.body.contains("hello?"), "the text is kept");
+    let long = "m".repeat(1001);
+    let page = ann
+        .post("/messages", &[("to", "ann"), ("body", &long)])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("too long"));
+    let page = ann
+        .post(
+            "/messages",
+            &[("to", "ann"), ("body", ""), ("from_conversation", "1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("You and @ann"),
+        "re-rendered under the conversation"
+    );
+    assert_eq!(rows(&t.db, "messages").await, 0);
+}
+
+/// Statements a request sends, counted around the whole request.
+async fn statements(t: &TestDb, client: &mut Client, path: &str) -> usize {
+    let request = client.request("GET", path).body(Body::empty()).unwrap();
+    let (page, capture) = t.log.capture(client.send(request)).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    // The viewer and the page's user are two lookups of one shape; an N+1 would
+    // repeat a shape once per tweet.
+    assert!(
+        capture.repeated(2).is_empty(),
+        "{path} repeats a statement: {:#?}",
+        capture.repeated(2)
+    );
+    if std::env::var_os("SHOW_SQL").is_some() {
+        for s in &capture.statements {
+            eprintln!("{path}: {}", s.sql);
+        }
+    }
+    capture.count()
+}
+
+#[tokio::test]
+async fn pages_send_the_same_number_of_statements_for_one_tweet_or_fifty() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let mut bob = Client::new(&t);
+    bob.sign_up("bob").await;
+    bob.post(&format!("/users/{ann_id}/follow"), &[]).await;
+
+    let first = ann.tweet("tweet 0").await;
+    bob.star(first, bob.csrf.clone().as_deref()).await;
+    let page = format!("/users/{ann_id}");
+    let one = (
+        statements(&t, &mut bob, &page).await,
+        statements(&t, &mut bob, "/").await,
+    );
+
+    for i in 1..50 {
+        let id = ann.tweet(&format!("tweet {i}")).await;
+        if i % 2 == 0 {
+            bob.star(id, bob.csrf.clone().as_deref()).await;
+        }
+    }
+    let fifty = (
+        statements(&t, &mut bob, &page).await,
+        statements(&t, &mut bob, "/").await,
+    );
+    assert_eq!(one, fifty, "user page and feed: (1 tweet) vs (50 tweets)");
+    // Session load and save, the viewer, the user, the tweets (their counts are the
+    // counter cache), the viewer's hearts among them, two follow counts, "following?".
+    assert!(fifty.0 <= 9, "user page sends {} statements", fifty.0);
+    let visitor = (
+        statements(&t, &mut Client::new(&t), &page).await,
+        statements(&t, &mut Client::new(&t), "/").await,
+    );
+    assert!(visitor.0 <= fifty.0 && visitor.1 <= fifty.1);
+}
