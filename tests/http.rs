@@ -794,3 +794,32 @@ async fn pages_send_the_same_number_of_statements_for_one_tweet_or_fifty() {
     );
     assert!(visitor.0 <= fifty.0 && visitor.1 <= fifty.1);
 }
+
+#[tokio::test]
+async fn expired_sessions_no_longer_sign_anyone_in_and_are_swept() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    assert_eq!(ann.get("/messages").await.status, StatusCode::OK);
+
+    let past = chrono::Utc::now() - chrono::Duration::days(30);
+    use sea_orm::EntityTrait;
+    entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .exec(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        ann.get("/messages").await.location.as_deref(),
+        Some("/signin"),
+        "an expired session is no session"
+    );
+    let swept =
+        service::sessions::delete_expired_sessions(&t.db, past + chrono::Duration::days(60))
+            .await
+            .unwrap();
+    assert!(swept >= 1);
+}
