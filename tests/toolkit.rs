@@ -798,3 +798,52 @@ async fn after_a_mixed_sequence_no_counter_drifts_and_no_row_is_orphaned() {
     // 15 tweets; less the 2 deleted one by one; less the 2 + 3 left of the destroyed users.
     assert_eq!(rows(&t.db, "tweets").await, 8);
 }
+
+#[tokio::test]
+async fn a_capture_inside_a_capture_gives_both_the_statements() {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let ((_, inner), outer) = t
+        .log
+        .capture(async {
+            service::users::find_user(&t.db, ann.id).await.unwrap();
+            t.log
+                .capture(service::hearts::liked_tweets(&t.db, ann.id))
+                .await
+        })
+        .await;
+    assert_eq!(inner.count(), 1);
+    assert_eq!(
+        outer.count(),
+        2,
+        "the outer capture also sees the inner one's statement"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_captures_do_not_see_each_others_statements() {
+    let t = TestDb::concurrent().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (db, log) = (t.db.clone(), t.log);
+            tokio::spawn(async move {
+                log.capture(async {
+                    for _ in 0..i {
+                        service::users::find_user(&db, ann.id).await.unwrap();
+                    }
+                })
+                .await
+                .1
+                .count()
+            })
+        })
+        .collect();
+    for (i, task) in tasks.into_iter().enumerate() {
+        assert_eq!(
+            task.await.unwrap(),
+            i,
+            "task {i} counted only its own statements"
+        );
+    }
+}
