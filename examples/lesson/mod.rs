@@ -1,0 +1,318 @@
+//! What every lesson example shares: a fresh database, the query log, and the
+//! four-line teaching format of `DESIGN.md` ("Teaching output"):
+//!
+//! ```text
+//! == Doctor has many patients through appointments
+//!    Rails : doctor.patients
+//!    Rust  : clinic::doctor_patients(db, &doctor)
+//!    SQL   : SELECT ... (every statement the step sent, captured)
+//!    =>      ["Ann", "Bo"]
+//! ```
+//!
+//! Included by each example with `mod lesson;` (cargo does not build `lesson/mod.rs`
+//! as an example of its own).
+//!
+//! The database is chosen by `DATABASE_URL`: unset, a private `sqlite::memory:`; a
+//! PostgreSQL or MySQL/MariaDB server URL, a new database `example_<random>` on that
+//! server (never the maintenance database the URL names), dropped when the lesson ends.
+
+#![allow(dead_code)]
+
+use std::error::Error;
+use std::fmt::{Debug, Display};
+use std::future::Future;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use service::assoc::{Capture, QueryLog};
+
+/// What `main` returns: any error ends the lesson with its message.
+pub type Outcome = Result<(), Box<dyn Error>>;
+
+/// Where the SQL and the results line up: `   Rails : ` is eleven characters.
+const INDENT: &str = "           ";
+
+/// A running lesson: its database and the log that captures each step's SQL.
+pub struct Lesson {
+    pub db: DatabaseConnection,
+    log: QueryLog,
+    server: Option<ServerDb>,
+}
+
+/// A database this lesson created on a server, to drop at the end.
+struct ServerDb {
+    admin_url: String,
+    name: String,
+    backend: DbBackend,
+}
+
+impl Lesson {
+    /// Prints the lesson's title, connects, migrates with the real `Migrator` and
+    /// installs the query log.
+    ///
+    /// # Errors
+    /// The database cannot be reached, created or migrated.
+    pub async fn start(title: &str) -> Result<Self, Box<dyn Error>> {
+        let requested = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+        let (url, server) = match requested {
+            None => ("sqlite::memory:".to_owned(), None),
+            Some(url) if url.starts_with("sqlite:") => (url, None),
+            Some(server_url) => {
+                let created = create_server_database(&server_url).await?;
+                (with_database(&server_url, &created.name), Some(created))
+            }
+        };
+        let mut options = ConnectOptions::new(url.clone());
+        options.sqlx_logging(false).max_connections(4);
+        if url.starts_with("sqlite::memory:") {
+            // One connection, or each would see an empty database of its own.
+            options.max_connections(1);
+        }
+        // From here on `Drop` removes the server database, even if migrating fails.
+        let mut lesson = Lesson {
+            db: Database::connect(options).await?,
+            log: QueryLog::default(),
+            server,
+        };
+        Migrator::up(&lesson.db, None).await?;
+        lesson.log = QueryLog::install(&mut lesson.db);
+
+        let on = match &lesson.server {
+            Some(s) => format!("{:?}, database {}", s.backend, s.name),
+            None => format!("{:?}, {url}", lesson.db.get_database_backend()),
+        };
+        println!("# {title}");
+        println!("# on {on}");
+        println!();
+        Ok(lesson)
+    }
+
+    /// A line of narration between steps (setup, a point of the lesson). Not a step:
+    /// it sends nothing.
+    pub fn note(&self, text: &str) {
+        for line in text.lines() {
+            println!("-- {line}");
+        }
+        println!();
+    }
+
+    /// Runs one step, capturing what it sends, and prints it in the four-line format;
+    /// `show` turns the result into the `=>` line. Returns the step's output.
+    pub async fn step<T>(
+        &self,
+        title: &str,
+        rails: &str,
+        rust: &str,
+        work: impl Future<Output = T>,
+        show: impl FnOnce(&T) -> String,
+    ) -> T {
+        let (out, _) = self
+            .step_captured(title, rails, rust, work, |out, _| show(out))
+            .await;
+        out
+    }
+
+    /// As [`Lesson::step`], and `show` also sees the capture (to count or name the
+    /// statements); returns the capture with the output.
+    pub async fn step_captured<T>(
+        &self,
+        title: &str,
+        rails: &str,
+        rust: &str,
+        work: impl Future<Output = T>,
+        show: impl FnOnce(&T, &Capture) -> String,
+    ) -> (T, Capture) {
+        let (out, capture) = self.log.capture(work).await;
+        println!("== {title}");
+        print_field("   Rails : ", rails);
+        print_field("   Rust  : ", rust);
+        let sql: Vec<&str> = capture
+            .statements
+            .iter()
+            .map(|s| s.rendered.as_str())
+            .collect();
+        if sql.is_empty() {
+            // A step that sends nothing teaches nothing about SQL: make it visible
+            // (tests/examples.rs fails on a step without a `SQL   :` line).
+            println!("   !! this step sent no SQL");
+        } else {
+            print_field("   SQL   : ", &sql.join("\n"));
+        }
+        print_field("   =>      ", &show(&out, &capture));
+        println!();
+        (out, capture)
+    }
+
+    /// Closes the connection and drops the database this lesson created on a server.
+    ///
+    /// # Errors
+    /// The server refused to drop the database.
+    pub async fn finish(mut self) -> Outcome {
+        self.db.clone().close().await?;
+        if let Some(server) = self.server.take() {
+            drop_server_database(&server).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Lesson {
+    /// An example that stopped early (an error, a panic) still removes its database.
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // Drop runs inside the example's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(drop_server_database(&server))
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            })
+            .join();
+        }
+    }
+}
+
+/// `label` before the first line of `text`, the others aligned under it.
+fn print_field(label: &str, text: &str) {
+    let mut lines = text.lines();
+    println!("{label}{}", lines.next().unwrap_or(""));
+    for line in lines {
+        println!("{INDENT}{line}");
+    }
+}
+
+/// `Err: <the error's message>` or what `ok` makes of the value: an error step prints
+/// the typed error as the user would see it.
+pub fn outcome<T, E: Display>(result: &Result<T, E>, ok: impl FnOnce(&T) -> String) -> String {
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => format!("Err: {e}"),
+    }
+}
+
+/// `Ok(value)` printed with `{:?}`, or the error's message.
+pub fn debug<T: Debug, E: Display>(result: &Result<T, E>) -> String {
+    outcome(result, |v| format!("{v:?}"))
+}
+
+/// The declaration of `field` in an entity file's source, read from the file itself
+/// (so the example cannot drift from the entity): the `#[sea_orm(..)]` attribute on
+/// one line, then the field, then where it is (`entity/src/<file>:<line>`).
+pub fn declaration(file: &str, source: &str, field: &str) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let needle = format!("pub {field}:");
+    let Some(at) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with(&needle))
+    else {
+        return format!("(no field `{field}` in {file})");
+    };
+    let mut start = at;
+    while start > 0 && !lines[start].trim_start().starts_with("#[sea_orm(") {
+        start -= 1;
+    }
+    let attribute = lines[start..at]
+        .iter()
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    format!("{attribute}\n{}    // {file}:{}", lines[at].trim(), at + 1)
+}
+
+async fn create_server_database(server_url: &str) -> Result<ServerDb, Box<dyn Error>> {
+    let name = format!("example_{}", unique());
+    let admin = Database::connect(server_url).await?;
+    let backend = admin.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!(r#"CREATE DATABASE "{name}""#),
+        DbBackend::MySql => {
+            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        }
+        _ => return Err("DATABASE_URL: expected postgres://, mysql:// or sqlite:".into()),
+    };
+    admin.execute_unprepared(&sql).await?;
+    admin.close().await?;
+    Ok(ServerDb {
+        admin_url: server_url.to_owned(),
+        name,
+        backend,
+    })
+}
+
+async fn drop_server_database(server: &ServerDb) -> Result<(), sea_orm::DbErr> {
+    let admin = Database::connect(&server.admin_url).await?;
+    let sql = match server.backend {
+        DbBackend::Postgres => format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, server.name),
+        _ => format!("DROP DATABASE IF EXISTS `{}`", server.name),
+    };
+    admin.execute_unprepared(&sql).await?;
+    admin.close().await
+}
+
+/// `scheme://user@host:port/anything?query` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[authority_start..].find('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
+}
+
+/// Registers a user the way the app's sign-up does (validated inputs, no password).
+///
+/// # Errors
+/// The name is not a valid username, or it is taken.
+pub async fn user(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<entity::user::Model, Box<dyn Error>> {
+    use service::input::{Email, Salutation, Username};
+    let new = service::users::NewUser {
+        username: Username::parse(name)?,
+        email: Email::parse(&format!("{name}@example.com"))?,
+        salutation: Salutation::parse(name)?,
+        password_hash: None,
+    };
+    Ok(service::users::register_user(db, new).await?)
+}
+
+/// Posts a tweet through the service.
+///
+/// # Errors
+/// The content is blank or too long, or the author does not exist.
+pub async fn tweet(
+    db: &DatabaseConnection,
+    author: &entity::user::Model,
+    content: &str,
+) -> Result<entity::tweet::Model, Box<dyn Error>> {
+    let body = service::input::TweetBody::parse(content)?;
+    Ok(service::tweets::post_tweet(db, author.id, body).await?)
+}
+
+/// A name for the has_many :through lessons.
+///
+/// # Errors
+/// The name is blank or too long.
+pub fn name(raw: &str) -> Result<service::input::Name, Box<dyn Error>> {
+    Ok(service::input::Name::parse(raw)?)
+}
