@@ -16,10 +16,17 @@ async fn seeding_fills_an_empty_database_and_every_user_has_the_demo_password() 
     assert_eq!(rows(&t.db, "follows").await, 20_000);
     assert_eq!(rows(&t.db, "messages").await, 5_000);
 
-    let user = service::users::find_user_by_username(&t.db, "user1").await.unwrap().expect("user1");
+    let user = service::users::find_user_by_username(&t.db, "user1")
+        .await
+        .unwrap()
+        .expect("user1");
     let hash = user.password_hash.expect("a password hash");
     assert!(fwitter::auth::verify_password(DEMO_PASSWORD, &hash));
-    let last = entity::user::Entity::find_by_id(1_000).one(&t.db).await.unwrap().unwrap();
+    let last = entity::user::Entity::find_by_id(1_000)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(last.password_hash.as_deref(), Some(hash.as_str()));
 
     let again = run(&t.db, 1).await.expect_err("a second seed is refused");

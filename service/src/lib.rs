@@ -15,3 +15,4 @@ pub mod sessions;
 pub mod store;
 pub mod tweets;
 pub mod users;
+pub mod workload;

@@ -1,0 +1,1026 @@
+//! The benchmark of `bench/WORKLOAD.md`: the same nine workloads on the same data set,
+//! once through the service layer exactly as the app uses it (`service`) and once as
+//! hand-written SQL on the same sqlx pool (`raw`, the floor), each from an empty
+//! database. Prints one JSON line per workload.
+//!
+//! ```sh
+//! cargo run --release --example bench -- --backend sqlite --scale 1 --impl both
+//! ```
+//!
+//! `--backend sqlite|postgres|mysql` (a temporary file, or a fresh `bench_<random>`
+//! database on the server of `--server URL`, default `postgres://postgres@127.0.0.1:5432/postgres`
+//! or `mysql://root@127.0.0.1:3306/mysql`, dropped at the end), `--scale N` (default
+//! 1), `--impl service|raw|both` (default both).
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use entity::tweet;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, ModelTrait,
+    QueryOrder, Statement,
+};
+use service::assoc::QueryLog;
+use service::hearts::HeartError;
+use service::workload::{DataSet, probe};
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// User pages per page workload, and operations of the others (the spec's loops).
+const PAGES: u64 = 200;
+const LIKE_READS: u64 = 1000;
+const HEART_WRITES: u64 = 5000;
+const FEEDS: u64 = 500;
+const FEED_LENGTH: u64 = 30;
+const DESTROYED_USERS: i32 = 100;
+
+/// Rows pointing at a missing parent, in one statement (the same on all backends).
+const ORPHANS: &str = "SELECT \
+    (SELECT COUNT(*) FROM hearts h WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = h.user_id) \
+        OR NOT EXISTS (SELECT 1 FROM tweets t WHERE t.id = h.tweet_id)) \
+  + (SELECT COUNT(*) FROM tweets t WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)) \
+  + (SELECT COUNT(*) FROM follows f WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = f.follower_id) \
+        OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = f.followed_id)) \
+  + (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.sender_id) \
+        OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.receiver_id))";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Impl {
+    Service,
+    Raw,
+}
+
+impl Impl {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Raw => "raw",
+        }
+    }
+}
+
+struct Args {
+    backend: Backend,
+    scale: u32,
+    impls: Vec<Impl>,
+    server: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        backend: Backend::Sqlite,
+        scale: 1,
+        impls: vec![Impl::Service, Impl::Raw],
+        server: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--backend" => {
+                args.backend = match value()?.as_str() {
+                    "sqlite" => Backend::Sqlite,
+                    "postgres" => Backend::Postgres,
+                    "mysql" => Backend::Mysql,
+                    other => return Err(format!("unknown backend {other}")),
+                }
+            }
+            "--scale" => {
+                args.scale = value()?
+                    .parse()
+                    .ok()
+                    .filter(|&s| s > 0)
+                    .ok_or("--scale needs a positive integer")?;
+            }
+            "--impl" => {
+                args.impls = match value()?.as_str() {
+                    "service" => vec![Impl::Service],
+                    "raw" => vec![Impl::Raw],
+                    "both" => vec![Impl::Service, Impl::Raw],
+                    other => return Err(format!("unknown impl {other}")),
+                }
+            }
+            "--server" => args.server = Some(value()?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// One workload's result line.
+struct Line {
+    workload: &'static str,
+    elapsed: Duration,
+    queries: usize,
+    check: i64,
+}
+
+/// The run's fixed fields, to print lines.
+struct Run {
+    imp: Impl,
+    backend: Backend,
+    scale: u32,
+}
+
+impl Run {
+    fn print(&self, line: &Line) {
+        println!(
+            r#"{{"impl":"{}","backend":"{}","scale":{},"workload":"{}","ms":{:.1},"queries":{},"check":{}}}"#,
+            self.imp.name(),
+            self.backend.name(),
+            self.scale,
+            line.workload,
+            line.elapsed.as_secs_f64() * 1000.0,
+            line.queries,
+            line.check
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            eprintln!(
+                "usage: bench --backend sqlite|postgres|mysql --scale N [--impl service|raw|both] [--server URL]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let data = DataSet::generate(args.scale);
+    for &imp in &args.impls {
+        let run = Run {
+            imp,
+            backend: args.backend,
+            scale: args.scale,
+        };
+        let fresh = match FreshDb::create(args.backend, args.server.as_deref()).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                eprintln!("bench: cannot create a fresh database: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = match imp {
+            Impl::Service => service_impl::run(&fresh.db, &fresh.log, &data, &run).await,
+            Impl::Raw => raw::run(&fresh.db, &fresh.log, &data, &run).await,
+        };
+        fresh.drop_database().await;
+        if let Err(e) = result {
+            eprintln!("bench: {} failed: {e}", imp.name());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// An empty database of its own: a temporary SQLite file, or `bench_<random>` on a
+/// server; migrated by the `seed` workload, removed by [`FreshDb::drop_database`].
+struct FreshDb {
+    db: DatabaseConnection,
+    log: QueryLog,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Server { admin_url: String, name: String },
+}
+
+impl FreshDb {
+    async fn create(backend: Backend, server: Option<&str>) -> Result<Self, BoxError> {
+        let name = format!("bench_{}", unique());
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("fwitter-{name}.db"));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Cleanup::File(path),
+                )
+            }
+            Backend::Postgres | Backend::Mysql => {
+                let admin_url = server
+                    .unwrap_or(if backend == Backend::Postgres {
+                        "postgres://postgres@127.0.0.1:5432/postgres"
+                    } else {
+                        "mysql://root@127.0.0.1:3306/mysql"
+                    })
+                    .to_owned();
+                let admin = Database::connect(&admin_url).await?;
+                let create = if backend == Backend::Postgres {
+                    format!(r#"CREATE DATABASE "{name}""#)
+                } else {
+                    format!(
+                        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                };
+                admin.execute_unprepared(&create).await?;
+                admin.close().await?;
+                (
+                    with_database(&admin_url, &name),
+                    Cleanup::Server { admin_url, name },
+                )
+            }
+        };
+        let mut options = ConnectOptions::new(url);
+        options.sqlx_logging(false).max_connections(4);
+        // The usual server settings for a SQLite file; both implementations share them.
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
+        let mut db = Database::connect(options).await?;
+        let log = QueryLog::install(&mut db);
+        Ok(Self { db, log, cleanup })
+    }
+
+    async fn drop_database(self) {
+        let _ = self.db.close().await;
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Server { admin_url, name } => {
+                let dropped = async {
+                    let admin = Database::connect(&admin_url).await?;
+                    let sql = match admin.get_database_backend() {
+                        DbBackend::Postgres => {
+                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)
+                        }
+                        _ => format!("DROP DATABASE IF EXISTS `{name}`"),
+                    };
+                    admin.execute_unprepared(&sql).await?;
+                    admin.close().await
+                }
+                .await;
+                if let Err(e) = dropped {
+                    eprintln!("bench: could not drop database {name}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// `scheme://user@host:port/anything?query` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[authority_start..].find('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
+}
+
+/// ANALYZE after the bulk load, so PostgreSQL plans with real statistics (untimed,
+/// done for both implementations).
+async fn analyze(db: &DatabaseConnection) -> Result<(), BoxError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
+fn to_i32(id: u64) -> i32 {
+    i32::try_from(id).unwrap_or(i32::MAX)
+}
+
+/// Every workload through `service`, as the app calls it; statement counts from the
+/// toolkit's [`QueryLog`].
+mod service_impl {
+    use super::*;
+
+    /// Times `work` and counts what it sends.
+    async fn measure<F>(log: &QueryLog, workload: &'static str, work: F) -> Result<Line, BoxError>
+    where
+        F: Future<Output = Result<i64, BoxError>>,
+    {
+        let start = Instant::now();
+        let (check, capture) = log.capture(work).await;
+        let elapsed = start.elapsed();
+        Ok(Line {
+            workload,
+            elapsed,
+            queries: capture.count(),
+            check: check?,
+        })
+    }
+
+    pub async fn run(
+        db: &DatabaseConnection,
+        log: &QueryLog,
+        data: &DataSet,
+        run: &Run,
+    ) -> Result<(), BoxError> {
+        let users = data.users.len() as u64;
+        let tweets = data.tweets.len() as u64;
+
+        let line = measure(log, "seed", async {
+            Migrator::up(db, None).await?;
+            let rows = service::workload::seed(db, data, |_, _| {}).await?;
+            Ok(rows as i64)
+        })
+        .await?;
+        run.print(&line);
+        analyze(db).await?;
+
+        // The N+1 shape of the lesson's `tweet.hearts.count`: a count per tweet.
+        let line = measure(log, "user_page_naive", async {
+            let mut sum = 0;
+            for i in 0..PAGES {
+                let id = to_i32(probe(i, users));
+                let Some(user) = service::users::find_user(db, id).await? else {
+                    continue;
+                };
+                let posts = user
+                    .find_related(tweet::Entity)
+                    .order_by_desc(tweet::Column::CreatedAt)
+                    .order_by_desc(tweet::Column::Id)
+                    .all(db)
+                    .await?;
+                for post in &posts {
+                    let counts = service::hearts::heart_counts(db, &[post.id]).await?;
+                    sum += counts.get(&post.id).copied().unwrap_or(0);
+                }
+            }
+            Ok(sum)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "user_page_eager", async {
+            let mut sum = 0;
+            for i in 0..PAGES {
+                let id = to_i32(probe(i, users));
+                if let Some(page) = service::hearts::user_page(db, id, None).await? {
+                    sum += page.tweets.iter().map(|t| t.hearts).sum::<i64>();
+                }
+            }
+            Ok(sum)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "liked_tweets", async {
+            let mut n = 0;
+            for i in 0..LIKE_READS {
+                n += service::hearts::liked_tweets(db, to_i32(probe(i, users)))
+                    .await?
+                    .len();
+            }
+            Ok(n as i64)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "likers", async {
+            let mut n = 0;
+            for i in 0..LIKE_READS {
+                n += service::hearts::likers(db, to_i32(probe(i, tweets)))
+                    .await?
+                    .len();
+            }
+            Ok(n as i64)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "heart_create", async {
+            let mut created = 0;
+            for i in 0..HEART_WRITES {
+                let user_id = to_i32(probe(i, users));
+                let tweet_id = to_i32(probe(i * 31 + 7, tweets));
+                match service::hearts::heart_tweet(db, user_id, tweet_id).await {
+                    Ok(()) => created += 1,
+                    Err(HeartError::AlreadyHearted { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(created)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "favorite_toggle", async {
+            let mut sum = 0;
+            for i in 0..HEART_WRITES {
+                let user_id = to_i32(probe(i, users));
+                let tweet_id = to_i32(probe(i * 13 + 3, tweets));
+                sum += service::hearts::toggle_heart(db, user_id, tweet_id)
+                    .await?
+                    .count;
+            }
+            Ok(sum)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "feed", async {
+            let mut n = 0;
+            for i in 0..FEEDS {
+                n += service::follows::home_feed(db, to_i32(probe(i, users)), FEED_LENGTH)
+                    .await?
+                    .len();
+            }
+            Ok(n as i64)
+        })
+        .await?;
+        run.print(&line);
+
+        let line = measure(log, "destroy_users", async {
+            for id in 1..=DESTROYED_USERS {
+                service::users::destroy_user(db, id).await?;
+            }
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), ORPHANS))
+                .await?
+                .ok_or("the orphan count returned no row")?;
+            Ok(row.try_get_by_index::<i64>(0)?)
+        })
+        .await?;
+        run.print(&line);
+        Ok(())
+    }
+}
+
+/// The SQL of the raw implementation, written once with `?` placeholders and numbered
+/// for PostgreSQL.
+struct Sql {
+    user_by_id: &'static str,
+    tweets_by_user: &'static str,
+    heart_count: &'static str,
+    liked_tweets: &'static str,
+    likers: &'static str,
+    heart_insert: &'static str,
+    counter_up: &'static str,
+    counter_down: &'static str,
+    counter_up_returning: &'static str,
+    counter_down_returning: &'static str,
+    counter_value: &'static str,
+    heart_delete: &'static str,
+    feed: &'static str,
+    destroy_counters: &'static str,
+    destroy_user: &'static str,
+}
+
+const USER_COLUMNS: &str = "id, username, email, salutation, password_hash, created_at, updated_at";
+const TWEET_COLUMNS: &str = "id, user_id, content, created_at, hearts_count";
+
+impl Sql {
+    fn for_backend(backend: Backend) -> Self {
+        // The statements live for the whole run, as sqlx's statement cache wants them.
+        let s = |text: String| -> &'static str {
+            let text = if backend == Backend::Postgres {
+                numbered(&text)
+            } else {
+                text
+            };
+            Box::leak(text.into_boxed_str())
+        };
+        // A plain IN-subquery: PostgreSQL gets `= ANY(ARRAY(..))`, which uses the
+        // indexes where its default plan scanned `tweets` (performance-findings).
+        let liked_filter = if backend == Backend::Postgres {
+            "id = ANY(ARRAY(SELECT tweet_id FROM hearts WHERE user_id = ?))"
+        } else {
+            "id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)"
+        };
+        let likers_filter = if backend == Backend::Postgres {
+            "id = ANY(ARRAY(SELECT user_id FROM hearts WHERE tweet_id = ?))"
+        } else {
+            "id IN (SELECT user_id FROM hearts WHERE tweet_id = ?)"
+        };
+        let now = "created_at, updated_at";
+        Self {
+            user_by_id: s(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")),
+            tweets_by_user: s(format!(
+                "SELECT {TWEET_COLUMNS} FROM tweets WHERE user_id = ? ORDER BY created_at DESC, id DESC"
+            )),
+            heart_count: s("SELECT COUNT(*) FROM hearts WHERE tweet_id = ?".to_owned()),
+            liked_tweets: s(format!(
+                "SELECT {TWEET_COLUMNS} FROM tweets WHERE {liked_filter} ORDER BY created_at DESC, id DESC"
+            )),
+            likers: s(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE {likers_filter} ORDER BY username"
+            )),
+            heart_insert: s(match backend {
+                // MySQL has no ON CONFLICT, and INSERT IGNORE would also swallow a
+                // foreign key failure: the duplicate is caught as an error instead.
+                Backend::Mysql => {
+                    format!("INSERT INTO hearts (user_id, tweet_id, {now}) VALUES (?, ?, ?, ?)")
+                }
+                _ => format!(
+                    "INSERT INTO hearts (user_id, tweet_id, {now}) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (user_id, tweet_id) DO NOTHING"
+                ),
+            }),
+            counter_up: s("UPDATE tweets SET hearts_count = hearts_count + 1 WHERE id = ?".into()),
+            counter_down: s("UPDATE tweets SET hearts_count = hearts_count - 1 WHERE id = ?".into()),
+            counter_up_returning: s(
+                "UPDATE tweets SET hearts_count = hearts_count + 1 WHERE id = ? RETURNING hearts_count"
+                    .into(),
+            ),
+            counter_down_returning: s(
+                "UPDATE tweets SET hearts_count = hearts_count - 1 WHERE id = ? RETURNING hearts_count"
+                    .into(),
+            ),
+            counter_value: s("SELECT hearts_count FROM tweets WHERE id = ?".into()),
+            heart_delete: s("DELETE FROM hearts WHERE user_id = ? AND tweet_id = ?".into()),
+            feed: s(format!(
+                "SELECT t.id, t.user_id, t.content, t.created_at, t.hearts_count, \
+                 u.id, u.username, u.email, u.salutation, u.password_hash, u.created_at, u.updated_at \
+                 FROM tweets t JOIN users u ON u.id = t.user_id \
+                 WHERE t.user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
+                 ORDER BY t.created_at DESC, t.id DESC LIMIT {FEED_LENGTH}"
+            )),
+            destroy_counters: s(
+                "UPDATE tweets SET hearts_count = hearts_count - 1 \
+                 WHERE id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)"
+                    .into(),
+            ),
+            destroy_user: s("DELETE FROM users WHERE id = ?".into()),
+        }
+    }
+}
+
+/// `?` placeholders as PostgreSQL's `$1, $2, ...` (the statements here hold no `?`
+/// inside literals).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The same workloads as hand-written SQL on the SeaORM connection's own sqlx pool:
+/// the least work a program can do. Statements are counted by hand; the schema is
+/// created by the same `Migrator`, whose statements the [`QueryLog`] counts.
+mod raw {
+    use super::*;
+
+    pub async fn run(
+        db: &DatabaseConnection,
+        log: &QueryLog,
+        data: &DataSet,
+        run: &Run,
+    ) -> Result<(), BoxError> {
+        let sql = Sql::for_backend(run.backend);
+        match run.backend {
+            Backend::Sqlite => {
+                sqlite::run(db.get_sqlite_connection_pool(), db, log, data, run, &sql).await
+            }
+            Backend::Postgres => {
+                postgres::run(db.get_postgres_connection_pool(), db, log, data, run, &sql).await
+            }
+            Backend::Mysql => {
+                mysql::run(db.get_mysql_connection_pool(), db, log, data, run, &sql).await
+            }
+        }
+    }
+
+    /// Whether a driver error is a unique violation (MySQL's duplicate heart).
+    fn is_duplicate(e: &sea_orm::sqlx::Error) -> bool {
+        matches!(e, sea_orm::sqlx::Error::Database(d) if d.is_unique_violation())
+    }
+
+    /// Stamps the raw workloads out for one sqlx driver: the code is the same, the
+    /// types differ (sqlx's generic bounds across drivers would hide the SQL).
+    macro_rules! raw_workloads {
+        ($module:ident, $driver:ty) => {
+            pub mod $module {
+                use super::super::*;
+                use super::is_duplicate;
+                use chrono::{DateTime, Utc};
+                use sea_orm::sqlx::{self, Pool, QueryBuilder, Row};
+
+                type Db = $driver;
+
+                /// The rows the service decodes, decoded the cheapest way.
+                #[allow(dead_code)]
+                pub struct RawTweet {
+                    id: i32,
+                    user_id: i32,
+                    content: String,
+                    created_at: DateTime<Utc>,
+                    hearts_count: i32,
+                }
+
+                #[allow(dead_code)]
+                pub struct RawUser {
+                    id: i32,
+                    username: String,
+                    email: String,
+                    salutation: String,
+                    password_hash: Option<String>,
+                    created_at: DateTime<Utc>,
+                    updated_at: DateTime<Utc>,
+                }
+
+                fn tweet_at(
+                    row: &<Db as sqlx::Database>::Row,
+                    at: usize,
+                ) -> Result<RawTweet, sqlx::Error> {
+                    Ok(RawTweet {
+                        id: row.try_get(at)?,
+                        user_id: row.try_get(at + 1)?,
+                        content: row.try_get(at + 2)?,
+                        created_at: row.try_get(at + 3)?,
+                        hearts_count: row.try_get(at + 4)?,
+                    })
+                }
+
+                fn user_at(
+                    row: &<Db as sqlx::Database>::Row,
+                    at: usize,
+                ) -> Result<RawUser, sqlx::Error> {
+                    Ok(RawUser {
+                        id: row.try_get(at)?,
+                        username: row.try_get(at + 1)?,
+                        email: row.try_get(at + 2)?,
+                        salutation: row.try_get(at + 3)?,
+                        password_hash: row.try_get(at + 4)?,
+                        created_at: row.try_get(at + 5)?,
+                        updated_at: row.try_get(at + 6)?,
+                    })
+                }
+
+                /// Multi-row INSERTs of `columns` values per row, chunked under every
+                /// backend's parameter limit, in one transaction.
+                async fn insert_rows<T>(
+                    pool: &Pool<Db>,
+                    head: &'static str,
+                    rows: &[T],
+                    columns: usize,
+                    mut push: impl FnMut(sqlx::query_builder::Separated<'_, Db, &'static str>, &T),
+                ) -> Result<usize, BoxError> {
+                    let mut statements = 0;
+                    let mut tx = pool.begin().await?;
+                    for chunk in rows.chunks(8_000 / columns) {
+                        let mut qb = QueryBuilder::<Db>::new(head);
+                        qb.push_values(chunk, |b, row| push(b, row));
+                        qb.build().execute(&mut *tx).await?;
+                        statements += 1;
+                    }
+                    tx.commit().await?;
+                    Ok(statements)
+                }
+
+                async fn seed(pool: &Pool<Db>, data: &DataSet) -> Result<usize, BoxError> {
+                    let at = service::workload::epoch();
+                    let mut n = 0;
+                    n += insert_rows(
+                        pool,
+                        "INSERT INTO users (id, username, email, salutation, password_hash, created_at, updated_at) ",
+                        &data.users,
+                        7,
+                        |mut b, u| {
+                            b.push_bind(u.id)
+                                .push_bind(u.username.clone())
+                                .push_bind(u.email.clone())
+                                .push_bind(u.username.clone())
+                                .push_bind(Option::<String>::None)
+                                .push_bind(at)
+                                .push_bind(at);
+                        },
+                    )
+                    .await?;
+                    n += insert_rows(
+                        pool,
+                        "INSERT INTO tweets (id, user_id, content, created_at, hearts_count) ",
+                        &data.tweets,
+                        5,
+                        |mut b, t| {
+                            b.push_bind(t.id)
+                                .push_bind(t.user_id)
+                                .push_bind(t.content.clone())
+                                .push_bind(t.created_at)
+                                .push_bind(t.hearts_count);
+                        },
+                    )
+                    .await?;
+                    n += insert_rows(
+                        pool,
+                        "INSERT INTO hearts (user_id, tweet_id, created_at, updated_at) ",
+                        &data.hearts,
+                        4,
+                        |mut b, h| {
+                            b.push_bind(h.user_id)
+                                .push_bind(h.tweet_id)
+                                .push_bind(at)
+                                .push_bind(at);
+                        },
+                    )
+                    .await?;
+                    n += insert_rows(
+                        pool,
+                        "INSERT INTO follows (follower_id, followed_id, created_at) ",
+                        &data.follows,
+                        3,
+                        |mut b, f| {
+                            b.push_bind(f.follower_id)
+                                .push_bind(f.followed_id)
+                                .push_bind(at);
+                        },
+                    )
+                    .await?;
+                    n += insert_rows(
+                        pool,
+                        "INSERT INTO messages (sender_id, receiver_id, body, created_at) ",
+                        &data.messages,
+                        4,
+                        |mut b, m| {
+                            b.push_bind(m.sender_id)
+                                .push_bind(m.receiver_id)
+                                .push_bind(m.body.clone())
+                                .push_bind(at);
+                        },
+                    )
+                    .await?;
+                    Ok(n)
+                }
+
+                /// Runs one workload, timed; the closure returns (check, statements).
+                async fn measure<F>(
+                    run: &Run,
+                    workload: &'static str,
+                    work: F,
+                ) -> Result<(), BoxError>
+                where
+                    F: Future<Output = Result<(i64, usize), BoxError>>,
+                {
+                    let start = Instant::now();
+                    let (check, queries) = work.await?;
+                    run.print(&Line {
+                        workload,
+                        elapsed: start.elapsed(),
+                        queries,
+                        check,
+                    });
+                    Ok(())
+                }
+
+                pub async fn run(
+                    pool: &Pool<Db>,
+                    db: &DatabaseConnection,
+                    log: &QueryLog,
+                    data: &DataSet,
+                    run: &Run,
+                    sql: &Sql,
+                ) -> Result<(), BoxError> {
+                    let users = data.users.len() as u64;
+                    let tweets = data.tweets.len() as u64;
+                    let mysql = run.backend == Backend::Mysql;
+
+                    measure(run, "seed", async {
+                        let (migrated, capture) = log.capture(Migrator::up(db, None)).await;
+                        migrated?;
+                        let statements = seed(pool, data).await?;
+                        Ok((data.rows() as i64, capture.count() + statements))
+                    })
+                    .await?;
+                    analyze(db).await?;
+
+                    measure(run, "user_page_naive", async {
+                        let (mut sum, mut q) = (0, 0);
+                        for i in 0..PAGES {
+                            let id = to_i32(probe(i, users));
+                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(pool).await?;
+                            q += 1;
+                            let Some(row) = row else { continue };
+                            let user = user_at(&row, 0)?;
+                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(pool).await?;
+                            q += 1;
+                            for row in &rows {
+                                let tweet = tweet_at(row, 0)?;
+                                let n: i64 = sqlx::query_scalar(sql.heart_count)
+                                    .bind(tweet.id)
+                                    .fetch_one(pool)
+                                    .await?;
+                                q += 1;
+                                sum += n;
+                            }
+                        }
+                        Ok((sum, q))
+                    })
+                    .await?;
+
+                    measure(run, "user_page_eager", async {
+                        let (mut sum, mut q) = (0, 0);
+                        for i in 0..PAGES {
+                            let id = to_i32(probe(i, users));
+                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(pool).await?;
+                            q += 1;
+                            let Some(row) = row else { continue };
+                            let user = user_at(&row, 0)?;
+                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(pool).await?;
+                            q += 1;
+                            for row in &rows {
+                                sum += i64::from(tweet_at(row, 0)?.hearts_count);
+                            }
+                        }
+                        Ok((sum, q))
+                    })
+                    .await?;
+
+                    measure(run, "liked_tweets", async {
+                        let mut n = 0;
+                        for i in 0..LIKE_READS {
+                            let rows = sqlx::query(sql.liked_tweets)
+                                .bind(to_i32(probe(i, users)))
+                                .fetch_all(pool)
+                                .await?;
+                            for row in &rows {
+                                tweet_at(row, 0)?;
+                                n += 1;
+                            }
+                        }
+                        Ok((n, LIKE_READS as usize))
+                    })
+                    .await?;
+
+                    measure(run, "likers", async {
+                        let mut n = 0;
+                        for i in 0..LIKE_READS {
+                            let rows = sqlx::query(sql.likers)
+                                .bind(to_i32(probe(i, tweets)))
+                                .fetch_all(pool)
+                                .await?;
+                            for row in &rows {
+                                user_at(row, 0)?;
+                                n += 1;
+                            }
+                        }
+                        Ok((n, LIKE_READS as usize))
+                    })
+                    .await?;
+
+                    // The foreign keys validate user and tweet; the unique index
+                    // refuses the duplicate; the counter moves in the same transaction.
+                    measure(run, "heart_create", async {
+                        let (mut created, mut q) = (0, 0);
+                        for i in 0..HEART_WRITES {
+                            let user_id = to_i32(probe(i, users));
+                            let tweet_id = to_i32(probe(i * 31 + 7, tweets));
+                            let now = Utc::now();
+                            let mut tx = pool.begin().await?;
+                            let inserted = sqlx::query(sql.heart_insert)
+                                .bind(user_id)
+                                .bind(tweet_id)
+                                .bind(now)
+                                .bind(now)
+                                .execute(&mut *tx)
+                                .await;
+                            q += 1;
+                            let inserted = match inserted {
+                                Ok(done) => done.rows_affected() == 1,
+                                Err(e) if mysql && is_duplicate(&e) => false,
+                                Err(e) => return Err(e.into()),
+                            };
+                            if inserted {
+                                sqlx::query(sql.counter_up).bind(tweet_id).execute(&mut *tx).await?;
+                                q += 1;
+                                tx.commit().await?;
+                                created += 1;
+                            } else {
+                                tx.rollback().await?;
+                            }
+                        }
+                        Ok((created, q))
+                    })
+                    .await?;
+
+                    measure(run, "favorite_toggle", async {
+                        let (mut sum, mut q) = (0, 0);
+                        for i in 0..HEART_WRITES {
+                            let user_id = to_i32(probe(i, users));
+                            let tweet_id = to_i32(probe(i * 13 + 3, tweets));
+                            let mut tx = pool.begin().await?;
+                            let deleted = sqlx::query(sql.heart_delete)
+                                .bind(user_id)
+                                .bind(tweet_id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected()
+                                > 0;
+                            q += 1;
+                            if !deleted {
+                                let now = Utc::now();
+                                sqlx::query(sql.heart_insert)
+                                    .bind(user_id)
+                                    .bind(tweet_id)
+                                    .bind(now)
+                                    .bind(now)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                q += 1;
+                            }
+                            let count: i32 = if mysql {
+                                let change = if deleted { sql.counter_down } else { sql.counter_up };
+                                sqlx::query(change).bind(tweet_id).execute(&mut *tx).await?;
+                                q += 2;
+                                sqlx::query_scalar(sql.counter_value)
+                                    .bind(tweet_id)
+                                    .fetch_one(&mut *tx)
+                                    .await?
+                            } else {
+                                let change = if deleted {
+                                    sql.counter_down_returning
+                                } else {
+                                    sql.counter_up_returning
+                                };
+                                q += 1;
+                                sqlx::query_scalar(change).bind(tweet_id).fetch_one(&mut *tx).await?
+                            };
+                            tx.commit().await?;
+                            sum += i64::from(count);
+                        }
+                        Ok((sum, q))
+                    })
+                    .await?;
+
+                    measure(run, "feed", async {
+                        let mut n = 0;
+                        for i in 0..FEEDS {
+                            let rows = sqlx::query(sql.feed)
+                                .bind(to_i32(probe(i, users)))
+                                .fetch_all(pool)
+                                .await?;
+                            for row in &rows {
+                                tweet_at(row, 0)?;
+                                user_at(row, 5)?;
+                                n += 1;
+                            }
+                        }
+                        Ok((n, FEEDS as usize))
+                    })
+                    .await?;
+
+                    // The database's ON DELETE CASCADE removes every dependent row; the
+                    // program only keeps the counter caches of the tweets the user hearted.
+                    measure(run, "destroy_users", async {
+                        let mut q = 0;
+                        for id in 1..=DESTROYED_USERS {
+                            let mut tx = pool.begin().await?;
+                            sqlx::query(sql.destroy_counters).bind(id).execute(&mut *tx).await?;
+                            sqlx::query(sql.destroy_user).bind(id).execute(&mut *tx).await?;
+                            tx.commit().await?;
+                            q += 2;
+                        }
+                        let orphans: i64 = sqlx::query_scalar(ORPHANS).fetch_one(pool).await?;
+                        Ok((orphans, q + 1))
+                    })
+                    .await?;
+                    Ok(())
+                }
+            }
+        };
+    }
+
+    raw_workloads!(sqlite, sea_orm::sqlx::Sqlite);
+    raw_workloads!(postgres, sea_orm::sqlx::Postgres);
+    raw_workloads!(mysql, sea_orm::sqlx::MySql);
+}

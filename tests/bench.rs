@@ -1,0 +1,95 @@
+//! The benchmark at scale 1 on SQLite, both implementations: every check value must be
+//! the one `bench/WORKLOAD.md` gives for S=1. Times are printed, never asserted.
+//!
+//! Runs the real example (`cargo run --example bench`, a debug build: about 25 s on
+//! two cores), since the example manages databases of its own; skipped when
+//! `DATABASE_URL` names a server.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// The spec's "Expected check values", column S=1.
+const EXPECTED: [(&str, i64); 9] = [
+    ("seed", 86_000),
+    ("user_page_naive", 10_052),
+    ("user_page_eager", 10_052),
+    ("liked_tweets", 50_000),
+    ("likers", 4_914),
+    ("heart_create", 4_974),
+    ("favorite_toggle", 32_496),
+    ("feed", 15_000),
+    ("destroy_users", 0),
+];
+
+/// The value of `"key":` in one of the example's JSON lines (flat, no nesting).
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &line[start..];
+    let end = rest.find([',', '}'])?;
+    Some(rest[..end].trim_matches('"'))
+}
+
+#[test]
+fn both_implementations_print_the_specified_check_values_at_scale_one_on_sqlite() {
+    if std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        println!(
+            "skipped: the benchmark makes its own SQLite databases; run it without DATABASE_URL"
+        );
+        return;
+    }
+    let output = Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", "bench", "--"])
+        .args(["--backend", "sqlite", "--scale", "1", "--impl", "both"])
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the benchmark failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let mut checks: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut queries: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for line in stdout.lines().filter(|l| l.starts_with('{')) {
+        let imp = field(line, "impl").expect("impl field");
+        let workload = field(line, "workload").expect("workload field");
+        let check = field(line, "check")
+            .and_then(|c| c.parse().ok())
+            .expect("numeric check field");
+        assert_eq!(field(line, "backend"), Some("sqlite"));
+        assert_eq!(field(line, "scale"), Some("1"));
+        assert!(
+            field(line, "ms").is_some_and(|ms| ms.parse::<f64>().is_ok()),
+            "{line}"
+        );
+        let sent = field(line, "queries")
+            .and_then(|q| q.parse().ok())
+            .expect("numeric queries field");
+        checks.insert((imp.to_owned(), workload.to_owned()), check);
+        queries.insert((imp.to_owned(), workload.to_owned()), sent);
+    }
+
+    for imp in ["service", "raw"] {
+        for (workload, expected) in EXPECTED {
+            assert_eq!(
+                checks.get(&(imp.to_owned(), workload.to_owned())),
+                Some(&expected),
+                "{imp} {workload}"
+            );
+        }
+    }
+    assert_eq!(
+        checks.len(),
+        2 * EXPECTED.len(),
+        "one line per workload and impl"
+    );
+
+    // The eager page costs two statements (user, tweets with their cached counts);
+    // the naive one twelve (the same two and one count per tweet).
+    let sent = |workload: &str| queries[&("service".to_owned(), workload.to_owned())];
+    assert_eq!(sent("user_page_eager"), 2 * 200);
+    assert_eq!(sent("user_page_naive"), 12 * 200);
+}
