@@ -654,7 +654,7 @@ async fn capture_names_the_statement_an_n_plus_one_repeats() {
     assert!(repeated[0].sql.contains("hearts"), "{}", repeated[0].sql);
     assert!(eager.repeated(1).is_empty());
     assert!(
-        naive.statements[0].rendered.contains(&ids[0].to_string()),
+        naive.statements[0].rendered().contains(&ids[0].to_string()),
         "rendered SQL carries the values"
     );
 }

@@ -127,11 +127,7 @@ impl Lesson {
         println!("== {title}");
         print_field("   Rails : ", rails);
         print_field("   Rust  : ", rust);
-        let sql: Vec<&str> = capture
-            .statements
-            .iter()
-            .map(|s| s.rendered.as_str())
-            .collect();
+        let sql: Vec<String> = capture.statements.iter().map(|s| s.rendered()).collect();
         if sql.is_empty() {
             // A step that sends nothing teaches nothing about SQL: make it visible
             // (tests/examples.rs fails on a step without a `SQL   :` line).

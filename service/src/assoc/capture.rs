@@ -11,16 +11,24 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, Statement};
 
 /// One statement as it was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Captured {
     /// The SQL with placeholders: its *shape*, the same for every id.
     pub sql: String,
-    /// The SQL with the values inlined, for reading.
-    pub rendered: String,
     pub failed: bool,
+    /// Kept to render on demand: formatting every statement while recording would
+    /// cost more than most statements take to run.
+    statement: Statement,
+}
+
+impl Captured {
+    /// The SQL with the values inlined, for reading.
+    pub fn rendered(&self) -> String {
+        self.statement.to_string()
+    }
 }
 
 /// A statement shape sent more than once by one block: the N+1 suspect.
@@ -50,8 +58,8 @@ impl QueryLog {
                 if let Some(frame) = frames.borrow_mut().last_mut() {
                     frame.push(Captured {
                         sql: info.statement.sql.clone(),
-                        rendered: info.statement.to_string(),
                         failed: info.failed,
+                        statement: info.statement.clone(),
                     });
                 }
             });
@@ -91,7 +99,7 @@ impl QueryLog {
 }
 
 /// What one captured block sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Capture {
     pub statements: Vec<Captured>,
 }

@@ -87,6 +87,37 @@ impl CounterCache {
         Ok(())
     }
 
+    /// Moves one parent's counter by `delta` and returns its new value, in one
+    /// statement where the backend has `UPDATE .. RETURNING` (SQLite, PostgreSQL), in
+    /// two on MySQL. `None` when the parent does not exist.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub async fn adjust_returning<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        parent_id: i32,
+        delta: i64,
+    ) -> Result<Option<i64>, DbErr> {
+        if !db.support_returning() {
+            self.adjust(db, parent_id, delta).await?;
+            return self.value(db, parent_id).await;
+        }
+        let stmt = Query::update()
+            .table(self.relation.to_tbl.clone())
+            .value(
+                self.column.clone(),
+                Expr::col(self.column.clone()).add(delta),
+            )
+            .and_where(Expr::col(column(&self.relation.to_col)?).eq(parent_id))
+            .returning_col(self.column.clone())
+            .to_owned();
+        match db.query_one(&stmt).await? {
+            Some(row) => Ok(Some(i64::from(row.try_get_by_index::<i32>(0)?))),
+            None => Ok(None),
+        }
+    }
+
     /// The cached value for one parent, `None` when the parent does not exist.
     ///
     /// # Errors

@@ -154,13 +154,20 @@ where
     retrying(retry, || async {
         let txn = begin_write(db).await?;
         let result = async {
-            let on = if delete_pair::<J, _>(&txn, left, right).await? {
+            let on = if delete_row::<J, _>(&txn, left, right).await? > 0 {
                 false
             } else {
-                insert_pair::<J, _>(&txn, left, right).await?;
+                insert_row::<J, _>(&txn, left, right).await?;
                 true
             };
-            let count = count_right::<J, _>(&txn, right).await?;
+            // The counter moves and reports its new value in one statement.
+            let count = match J::counter_cache() {
+                Some(cc) => cc
+                    .adjust_returning(&txn, right, if on { 1 } else { -1 })
+                    .await?
+                    .unwrap_or(0),
+                None => count_right::<J, _>(&txn, right).await?,
+            };
             Ok::<_, AssocError>(Toggled { on, count })
         }
         .await;
@@ -312,17 +319,40 @@ where
     J: JoinTable,
     C: ConnectionTrait,
 {
-    J::insert(J::new_row(left, right))
-        .exec_without_returning(txn)
-        .await?;
+    insert_row::<J, _>(txn, left, right).await?;
     if let Some(cc) = J::counter_cache() {
         cc.adjust(txn, right, 1).await?;
     }
     Ok(())
 }
 
+async fn insert_row<J, C>(txn: &C, left: i32, right: i32) -> Result<(), AssocError>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    J::insert(J::new_row(left, right))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
 /// DELETE the join row, then lower the counter cache if a row went.
 async fn delete_pair<J, C>(txn: &C, left: i32, right: i32) -> Result<bool, AssocError>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let removed = delete_row::<J, _>(txn, left, right).await?;
+    if removed > 0 {
+        if let Some(cc) = J::counter_cache() {
+            cc.adjust(txn, right, -(removed as i64)).await?;
+        }
+    }
+    Ok(removed > 0)
+}
+
+async fn delete_row<J, C>(txn: &C, left: i32, right: i32) -> Result<u64, AssocError>
 where
     J: JoinTable,
     C: ConnectionTrait,
@@ -333,13 +363,7 @@ where
         .and_where(Expr::col(column(&l.from_col)?).eq(left))
         .and_where(Expr::col(column(&r.from_col)?).eq(right))
         .to_owned();
-    let removed = txn.execute(&delete).await?.rows_affected();
-    if removed > 0 {
-        if let Some(cc) = J::counter_cache() {
-            cc.adjust(txn, right, -(removed as i64)).await?;
-        }
-    }
-    Ok(removed > 0)
+    Ok(txn.execute(&delete).await?.rows_affected())
 }
 
 fn refuse_self_link<J: JoinTable>(left: i32, right: i32) -> Result<(), AssocError> {
