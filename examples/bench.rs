@@ -14,9 +14,10 @@
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use entity::tweet;
+use fwitter::scratch::{ScratchDb, unique_suffix};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, ModelTrait,
@@ -205,14 +206,14 @@ struct FreshDb {
 
 enum Cleanup {
     File(std::path::PathBuf),
-    Server { admin_url: String, name: String },
+    Server(ScratchDb),
 }
 
 impl FreshDb {
     async fn create(backend: Backend, server: Option<&str>) -> Result<Self, BoxError> {
-        let name = format!("bench_{}", unique());
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
+                let name = format!("bench_{}", unique_suffix());
                 let path = std::env::temp_dir().join(format!("fwitter-{name}.db"));
                 (
                     format!("sqlite://{}?mode=rwc", path.display()),
@@ -220,27 +221,13 @@ impl FreshDb {
                 )
             }
             Backend::Postgres | Backend::Mysql => {
-                let admin_url = server
-                    .unwrap_or(if backend == Backend::Postgres {
-                        "postgres://postgres@127.0.0.1:5432/postgres"
-                    } else {
-                        "mysql://root@127.0.0.1:3306/mysql"
-                    })
-                    .to_owned();
-                let admin = Database::connect(&admin_url).await?;
-                let create = if backend == Backend::Postgres {
-                    format!(r#"CREATE DATABASE "{name}""#)
+                let server = server.unwrap_or(if backend == Backend::Postgres {
+                    "postgres://postgres@127.0.0.1:5432/postgres"
                 } else {
-                    format!(
-                        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                    )
-                };
-                admin.execute_unprepared(&create).await?;
-                admin.close().await?;
-                (
-                    with_database(&admin_url, &name),
-                    Cleanup::Server { admin_url, name },
-                )
+                    "mysql://root@127.0.0.1:3306/mysql"
+                });
+                let scratch = ScratchDb::create(server, "bench").await?;
+                (scratch.url.clone(), Cleanup::Server(scratch))
             }
         };
         let mut options = ConnectOptions::new(url);
@@ -263,50 +250,13 @@ impl FreshDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Cleanup::Server { admin_url, name } => {
-                let dropped = async {
-                    let admin = Database::connect(&admin_url).await?;
-                    let sql = match admin.get_database_backend() {
-                        DbBackend::Postgres => {
-                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)
-                        }
-                        _ => format!("DROP DATABASE IF EXISTS `{name}`"),
-                    };
-                    admin.execute_unprepared(&sql).await?;
-                    admin.close().await
-                }
-                .await;
-                if let Err(e) = dropped {
-                    eprintln!("bench: could not drop database {name}: {e}");
+            Cleanup::Server(scratch) => {
+                if let Err(e) = scratch.drop_database().await {
+                    eprintln!("bench: could not drop database {}: {e}", scratch.name);
                 }
             }
         }
     }
-}
-
-/// `scheme://user@host:port/anything?query` with the database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
-fn unique() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
 /// ANALYZE after the bulk load, so PostgreSQL plans with real statistics (untimed,

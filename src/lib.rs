@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod routes;
+pub mod scratch;
 pub mod seed;
 pub mod session_store;
 mod views;

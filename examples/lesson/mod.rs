@@ -21,10 +21,10 @@
 use std::error::Error;
 use std::fmt::{Debug, Display};
 use std::future::Future;
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use fwitter::scratch::ScratchDb;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use service::assoc::{Capture, QueryLog};
 
 /// What `main` returns: any error ends the lesson with its message.
@@ -37,14 +37,8 @@ const INDENT: &str = "           ";
 pub struct Lesson {
     pub db: DatabaseConnection,
     log: QueryLog,
-    server: Option<ServerDb>,
-}
-
-/// A database this lesson created on a server, to drop at the end.
-struct ServerDb {
-    admin_url: String,
-    name: String,
-    backend: DbBackend,
+    /// A database this lesson created on a server, to drop at the end.
+    server: Option<ScratchDb>,
 }
 
 impl Lesson {
@@ -59,8 +53,8 @@ impl Lesson {
             None => ("sqlite::memory:".to_owned(), None),
             Some(url) if url.starts_with("sqlite:") => (url, None),
             Some(server_url) => {
-                let created = create_server_database(&server_url).await?;
-                (with_database(&server_url, &created.name), Some(created))
+                let created = ScratchDb::create(&server_url, "example").await?;
+                (created.url.clone(), Some(created))
             }
         };
         let mut options = ConnectOptions::new(url.clone());
@@ -79,7 +73,11 @@ impl Lesson {
         lesson.log = QueryLog::install(&mut lesson.db);
 
         let on = match &lesson.server {
-            Some(s) => format!("{:?}, database {}", s.backend, s.name),
+            Some(s) => format!(
+                "{:?}, database {}",
+                lesson.db.get_database_backend(),
+                s.name
+            ),
             None => format!("{:?}, {url}", lesson.db.get_database_backend()),
         };
         println!("# {title}");
@@ -147,7 +145,7 @@ impl Lesson {
     pub async fn finish(mut self) -> Outcome {
         self.db.clone().close().await?;
         if let Some(server) = self.server.take() {
-            drop_server_database(&server).await?;
+            server.drop_database().await?;
         }
         Ok(())
     }
@@ -157,15 +155,7 @@ impl Drop for Lesson {
     /// An example that stopped early (an error, a panic) still removes its database.
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
-            // Drop runs inside the example's runtime; use a thread with its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                rt.block_on(drop_server_database(&server))
-                    .map_err(|e| std::io::Error::other(e.to_string()))
-            })
-            .join();
+            let _ = server.drop_blocking();
         }
     }
 }
@@ -217,61 +207,6 @@ pub fn declaration(file: &str, source: &str, field: &str) -> String {
         .replace("( ", "(")
         .replace(" )", ")");
     format!("{attribute}\n{}    // {file}:{}", lines[at].trim(), at + 1)
-}
-
-async fn create_server_database(server_url: &str) -> Result<ServerDb, Box<dyn Error>> {
-    let name = format!("example_{}", unique());
-    let admin = Database::connect(server_url).await?;
-    let backend = admin.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => format!(r#"CREATE DATABASE "{name}""#),
-        DbBackend::MySql => {
-            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        }
-        _ => return Err("DATABASE_URL: expected postgres://, mysql:// or sqlite:".into()),
-    };
-    admin.execute_unprepared(&sql).await?;
-    admin.close().await?;
-    Ok(ServerDb {
-        admin_url: server_url.to_owned(),
-        name,
-        backend,
-    })
-}
-
-async fn drop_server_database(server: &ServerDb) -> Result<(), sea_orm::DbErr> {
-    let admin = Database::connect(&server.admin_url).await?;
-    let sql = match server.backend {
-        DbBackend::Postgres => format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, server.name),
-        _ => format!("DROP DATABASE IF EXISTS `{}`", server.name),
-    };
-    admin.execute_unprepared(&sql).await?;
-    admin.close().await
-}
-
-/// `scheme://user@host:port/anything?query` with the database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
-fn unique() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
 /// Registers a user the way the app's sign-up does (validated inputs, no password).

@@ -1,17 +1,15 @@
 //! One helper gives every test a fresh database of its own, chosen by `DATABASE_URL`:
 //! - unset: `sqlite::memory:` (a private in-memory database per connection pool);
 //! - `postgres://...` or `mysql://...`: a new database `test_<random>` created on that
-//!   server, migrated with the real `Migrator`, dropped when the test ends (pass or
-//!   fail).
+//!   server (`fwitter::scratch`), migrated with the real `Migrator`, dropped when the
+//!   test ends (pass or fail).
 //!
 //! [`TestDb::concurrent`] gives a pool of several connections, for the race tests; on
 //! SQLite that is a temporary file, since an in-memory database is one connection.
 
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use fwitter::scratch::{ScratchDb, unique_suffix};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use service::assoc::QueryLog;
@@ -26,11 +24,7 @@ pub struct TestDb {
 enum Cleanup {
     Nothing,
     File(std::path::PathBuf),
-    Server {
-        admin_url: String,
-        name: String,
-        backend: DbBackend,
-    },
+    Server(ScratchDb),
 }
 
 impl TestDb {
@@ -51,14 +45,20 @@ impl TestDb {
     async fn create(concurrent: bool) -> Self {
         let (url, cleanup) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             None if concurrent => {
-                let path = std::env::temp_dir().join(format!("fwitter-test-{}.db", unique()));
+                let path =
+                    std::env::temp_dir().join(format!("fwitter-test-{}.db", unique_suffix()));
                 (
                     format!("sqlite://{}?mode=rwc", path.display()),
                     Cleanup::File(path),
                 )
             }
             None => ("sqlite::memory:".to_owned(), Cleanup::Nothing),
-            Some(server) => create_server_database(&server).await,
+            Some(server) => {
+                let scratch = ScratchDb::create(&server, "test")
+                    .await
+                    .expect("create the test database");
+                (scratch.url.clone(), Cleanup::Server(scratch))
+            }
         };
         let mut options = ConnectOptions::new(url.clone());
         options
@@ -88,97 +88,13 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Cleanup::Server {
-                admin_url,
-                name,
-                backend,
-            } => {
-                // Drop runs inside the test's runtime; use a thread with its own.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    rt.block_on(async {
-                        let admin = Database::connect(&admin_url).await?;
-                        let sql = match backend {
-                            DbBackend::Postgres => {
-                                format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)
-                            }
-                            _ => format!("DROP DATABASE IF EXISTS `{name}`"),
-                        };
-                        admin.execute_unprepared(&sql).await?;
-                        admin.close().await
-                    })
-                    .map_err(|e| std::io::Error::other(e.to_string()))
-                })
-                .join();
+            Cleanup::Server(scratch) => {
+                if let Err(e) = scratch.drop_blocking() {
+                    eprintln!("could not drop test database {}: {e}", scratch.name);
+                }
             }
         }
     }
-}
-
-/// Creates `test_<random>` on the server of `server_url`; returns its URL.
-async fn create_server_database(server_url: &str) -> (String, Cleanup) {
-    let name = format!("test_{}", unique());
-    let admin = Database::connect(server_url)
-        .await
-        .expect("connect to the database server");
-    let backend = admin.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => format!(r#"CREATE DATABASE "{name}""#),
-        DbBackend::MySql => {
-            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        }
-        DbBackend::Sqlite => {
-            panic!("DATABASE_URL names a SQLite database; leave it unset for SQLite")
-        }
-        _ => panic!("unsupported backend in DATABASE_URL"),
-    };
-    admin
-        .execute_unprepared(&sql)
-        .await
-        .expect("create the test database");
-    let _ = admin.close().await;
-    let url = with_database(server_url, &name);
-    (
-        url,
-        Cleanup::Server {
-            admin_url: server_url.to_owned(),
-            name,
-            backend,
-        },
-    )
-}
-
-/// `scheme://user@host:port/anything?query` with the database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
-fn unique() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{:x}{:x}{:x}",
-        std::process::id(),
-        nanos & 0xffff_ffff,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// Test data builders: a user, a tweet.
