@@ -5,7 +5,7 @@ use entity::{follow, tweet, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationDef, RelationTrait, TransactionTrait,
+    RelationDef, RelationTrait, TransactionTrait,
 };
 
 use crate::assoc::{self, AssocError, Attached, JoinTable};
@@ -182,24 +182,14 @@ pub async fn home_feed<C: ConnectionTrait>(
     user_id: i32,
     limit: u64,
 ) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
-    let rows = tweet::Entity::find()
-        .filter(
-            tweet::Column::UserId.in_subquery(
-                Query::select()
-                    .column(follow::Column::FollowedId)
-                    .from(follow::Entity)
-                    .and_where(follow::Column::FollowerId.eq(user_id))
-                    .to_owned(),
-            ),
-        )
-        .find_also_related(user::Entity)
-        .order_by_desc(tweet::Column::CreatedAt)
-        .order_by_desc(tweet::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(t, u)| u.map(|u| (t, u)))
-        .collect())
+    let followed = tweet::Entity::find().filter(
+        tweet::Column::UserId.in_subquery(
+            Query::select()
+                .column(follow::Column::FollowedId)
+                .from(follow::Entity)
+                .and_where(follow::Column::FollowerId.eq(user_id))
+                .to_owned(),
+        ),
+    );
+    crate::tweets::newest_with_authors(db, followed, limit).await
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use entity::{tweet, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect, Select, TransactionTrait,
 };
 
 use crate::assoc::AssocError;
@@ -100,13 +100,24 @@ pub async fn recent_tweets<C: ConnectionTrait>(
     db: &C,
     limit: u64,
 ) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
-    let rows = tweet::Entity::find()
+    newest_with_authors(db, tweet::Entity::find(), limit).await
+}
+
+/// The newest `limit` of the tweets `tweets` selects, each with its author, in one
+/// statement (a JOIN): the shape of every tweet list.
+pub(crate) async fn newest_with_authors<C: ConnectionTrait>(
+    db: &C,
+    tweets: Select<tweet::Entity>,
+    limit: u64,
+) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
+    let rows = tweets
         .find_also_related(user::Entity)
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
+    // The foreign key guarantees an author; a row without one cannot be shown.
     Ok(rows
         .into_iter()
         .filter_map(|(t, u)| u.map(|u| (t, u)))

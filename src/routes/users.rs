@@ -83,22 +83,7 @@ async fn followers(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    let user = service::users::find_user(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let people = service::follows::followers(&state.db, id).await?;
-    let layout = Layout::new(
-        &session,
-        me.as_ref(),
-        format!("Followers of @{}", user.username),
-    )
-    .await?;
-    super::ok(&PeoplePage {
-        layout,
-        heading: format!("{} followers", people.len()),
-        user,
-        people,
-    })
+    people(&state, &session, me.as_ref(), id, Side::Followers).await
 }
 
 async fn following(
@@ -107,14 +92,41 @@ async fn following(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
+    people(&state, &session, me.as_ref(), id, Side::Following).await
+}
+
+enum Side {
+    Followers,
+    Following,
+}
+
+/// A list of people on one side of a user's follows, with its count.
+async fn people(
+    state: &AppState,
+    session: &Session,
+    me: Option<&user::Model>,
+    id: i32,
+    side: Side,
+) -> AppResult<Response> {
     let user = service::users::find_user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let people = service::follows::following(&state.db, id).await?;
-    let layout = Layout::new(&session, me.as_ref(), format!("@{} follows", user.username)).await?;
+    let (people, title, heading) = match side {
+        Side::Followers => {
+            let people = service::follows::followers(&state.db, id).await?;
+            let heading = format!("{} followers", people.len());
+            (people, format!("Followers of @{}", user.username), heading)
+        }
+        Side::Following => {
+            let people = service::follows::following(&state.db, id).await?;
+            let heading = format!("Following {}", people.len());
+            (people, format!("@{} follows", user.username), heading)
+        }
+    };
+    let layout = Layout::new(session, me, title).await?;
     super::ok(&PeoplePage {
         layout,
-        heading: format!("Following {}", people.len()),
+        heading,
         user,
         people,
     })
