@@ -847,3 +847,55 @@ async fn concurrent_captures_do_not_see_each_others_statements() {
         );
     }
 }
+
+#[tokio::test]
+async fn destroying_a_user_with_more_tweets_than_a_statement_lists_still_takes_everything() {
+    use sea_orm::ActiveValue::Set;
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    // More tweets than destroy lists by key (10,000): the children are then found by
+    // a subquery instead.
+    let now = Utc::now();
+    for chunk in 0..11 {
+        let rows = (0..1_000).map(|i| tweet::ActiveModel {
+            user_id: Set(ann.id),
+            content: Set(format!("tweet {}", chunk * 1_000 + i)),
+            created_at: Set(now),
+            hearts_count: Set(0),
+            ..Default::default()
+        });
+        tweet::Entity::insert_many(rows)
+            .exec_without_returning(&t.db)
+            .await
+            .unwrap();
+    }
+    let last = seed::tweet(&t.db, &ann, "the last").await;
+    let bobs = seed::tweet(&t.db, &bob, "bob's").await;
+    attach::<heart::Entity, _>(&t.db, bob.id, last.id)
+        .await
+        .unwrap();
+    attach::<heart::Entity, _>(&t.db, ann.id, bobs.id)
+        .await
+        .unwrap();
+
+    let steps = graph()
+        .destroy(&t.db, entity::user::Entity, ann.id)
+        .await
+        .unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.relation == "tweets.user_id" && s.rows == 11_001),
+        "{steps:#?}"
+    );
+    assert_eq!(rows(&t.db, "tweets").await, 1);
+    assert_eq!(rows(&t.db, "hearts").await, 0);
+    assert_eq!(hearts_count(&t, bobs.id).await, 0);
+    assert!(
+        counter::verify(&t.db, &hearts_counter())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
