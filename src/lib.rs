@@ -13,6 +13,8 @@ pub mod seed;
 pub mod session_store;
 mod views;
 
+pub use routes::watch_queries;
+
 use axum::Router;
 use axum::middleware;
 use sea_orm::DatabaseConnection;

@@ -823,3 +823,80 @@ async fn expired_sessions_no_longer_sign_anyone_in_and_are_swept() {
             .unwrap();
     assert!(swept >= 1);
 }
+
+#[derive(Clone, Default)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_repeats_one_statement_logs_a_warning_naming_it() {
+    use axum::extract::State;
+    use axum::routing::get;
+
+    let t = TestDb::new().await;
+    let state = AppState {
+        db: t.db.clone(),
+        log: t.log,
+    };
+    // A deliberately naive handler: one lookup per id, the N+1 shape.
+    let naive = Router::new()
+        .route(
+            "/naive",
+            get(|State(s): State<AppState>| async move {
+                for id in 1..=5 {
+                    service::users::find_user(&s.db, id).await.unwrap();
+                }
+                "done"
+            }),
+        )
+        .route(
+            "/fine",
+            get(|State(s): State<AppState>| async move {
+                service::users::find_user(&s.db, 1).await.unwrap();
+                "done"
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fwitter::watch_queries,
+        ))
+        .with_state(state);
+
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    for path in ["/fine", "/naive"] {
+        let response = naive
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.matches("statement repeated").count(), 1, "{logs}");
+    assert!(
+        logs.contains("route=GET /naive") && logs.contains("times=5"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains(r#"FROM \"users\""#)
+            || logs.contains(r#"FROM "users""#)
+            || logs.contains("FROM `users`"),
+        "names the statement: {logs}"
+    );
+}
