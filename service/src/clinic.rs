@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use entity::{appointment, doctor, patient};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::assoc::AssocError;
 use crate::assoc::error::is_foreign_key_violation;
+use crate::assoc::{AssocError, insert_isolated};
 use crate::input::Name;
 use crate::schema::graph;
 
@@ -74,21 +74,10 @@ where
         starts_at: Set(starts_at),
         ..Default::default()
     };
-    // Inside a caller's transaction this is a savepoint: PostgreSQL aborts the whole
-    // transaction on a refused insert, and the caller's transaction must stay usable
-    // (if only to find out who is missing).
-    let txn = db.begin().await?;
-    let inserted = row.insert(&txn).await;
-    match inserted {
-        Ok(model) => {
-            txn.commit().await?;
-            Ok(model)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            if !is_foreign_key_violation(&e) {
-                return Err(e.into());
-            }
+    match insert_isolated(db, row).await {
+        Ok(model) => Ok(model),
+        Err(e) if !is_foreign_key_violation(&e) => Err(e.into()),
+        Err(_) => {
             if doctor::Entity::find_by_id(doctor_id)
                 .one(db)
                 .await?
@@ -173,8 +162,7 @@ where
             doctor_id,
             appointments: rows,
         }),
-        Err(AssocError::Db(e)) => Err(e.into()),
-        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+        Err(other) => Err(other.into_db_err().into()),
     }
 }
 
@@ -189,7 +177,6 @@ where
     match graph().destroy(db, patient::Entity, patient_id).await {
         Ok(_) => Ok(()),
         Err(AssocError::NotFound { .. }) => Err(ClinicError::PatientNotFound(patient_id)),
-        Err(AssocError::Db(e)) => Err(e.into()),
-        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+        Err(other) => Err(other.into_db_err().into()),
     }
 }

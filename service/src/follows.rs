@@ -42,8 +42,7 @@ impl FollowError {
         match err {
             AssocError::SelfReference { .. } => Self::SelfFollow,
             AssocError::NotFound { id, .. } => Self::UserNotFound(id as i32),
-            AssocError::Db(e) => Self::Db(e),
-            other => Self::Db(DbErr::Custom(other.to_string())),
+            other => Self::Db(other.into_db_err()),
         }
     }
 }
@@ -86,10 +85,7 @@ pub async fn is_following<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     assoc::join::contains::<follow::Entity, _>(db, follower, followed)
         .await
-        .map_err(|e| match e {
-            AssocError::Db(e) => e,
-            other => DbErr::Custom(other.to_string()),
-        })
+        .map_err(AssocError::into_db_err)
 }
 
 /// `user.followers`, by username: one statement.

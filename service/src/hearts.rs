@@ -68,8 +68,7 @@ impl HeartError {
                 id,
                 ..
             } => Self::TweetNotFound(id as i32),
-            AssocError::Db(e) => Self::Db(e),
-            other => Self::Db(DbErr::Custom(other.to_string())),
+            other => Self::Db(other.into_db_err()),
         }
     }
 }

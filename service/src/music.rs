@@ -5,11 +5,11 @@
 use entity::{artist, genre, song};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ModelTrait,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::assoc::AssocError;
 use crate::assoc::error::{is_foreign_key_violation, is_unique_violation};
+use crate::assoc::{AssocError, insert_isolated};
 use crate::input::Name;
 use crate::schema::graph;
 
@@ -77,21 +77,10 @@ where
         genre_id: Set(genre_id),
         ..Default::default()
     };
-    // Inside a caller's transaction this is a savepoint: PostgreSQL aborts the whole
-    // transaction on a refused insert, and the caller's transaction must stay usable
-    // (if only to find out what is missing).
-    let txn = db.begin().await?;
-    let inserted = row.insert(&txn).await;
-    match inserted {
-        Ok(song) => {
-            txn.commit().await?;
-            Ok(song)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            if !is_foreign_key_violation(&e) {
-                return Err(e.into());
-            }
+    match insert_isolated(db, row).await {
+        Ok(model) => Ok(model),
+        Err(e) if !is_foreign_key_violation(&e) => Err(e.into()),
+        Err(_) => {
             if artist::Entity::find_by_id(artist_id)
                 .one(db)
                 .await?
@@ -180,7 +169,6 @@ where
     match graph().destroy(db, entity, id).await {
         Ok(_) => Ok(()),
         Err(AssocError::NotFound { .. }) => Err(missing),
-        Err(AssocError::Db(e)) => Err(e.into()),
-        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+        Err(other) => Err(other.into_db_err().into()),
     }
 }

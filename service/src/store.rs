@@ -71,8 +71,7 @@ where
             ..
         }) => Err(StoreError::UserNotFound(user_id)),
         Err(AssocError::NotFound { .. }) => Err(StoreError::ItemNotFound(item_id)),
-        Err(AssocError::Db(e)) => Err(e.into()),
-        Err(other) => Err(DbErr::Custom(other.to_string()).into()),
+        Err(other) => Err(other.into_db_err().into()),
     }
 }
 

@@ -71,8 +71,7 @@ where
         .map(|_| ())
         .map_err(|e| match e {
             AssocError::NotFound { .. } => TweetError::NotFound(tweet_id),
-            AssocError::Db(e) => TweetError::Db(e),
-            other => TweetError::Db(DbErr::Custom(other.to_string())),
+            other => TweetError::Db(other.into_db_err()),
         })
 }
 

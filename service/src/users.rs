@@ -3,13 +3,14 @@
 use chrono::Utc;
 use entity::user;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 
 use crate::assoc::AssocError;
 use crate::assoc::dependent::Step;
 use crate::assoc::error::is_unique_violation;
+use crate::assoc::insert_isolated;
 use crate::input::{Email, Salutation, Username};
 use crate::schema::graph;
 
@@ -54,20 +55,10 @@ where
         updated_at: Set(now),
         ..Default::default()
     };
-    // The INSERT gets a transaction of its own (a savepoint inside a caller's): on
-    // PostgreSQL a refused row aborts the whole transaction, and the lookup that names
-    // the taken field must still run after it.
-    let txn = db.begin().await?;
-    match row.insert(&txn).await {
-        Ok(user) => {
-            txn.commit().await?;
-            Ok(user)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            if !is_unique_violation(&e) {
-                return Err(e.into());
-            }
+    match insert_isolated(db, row).await {
+        Ok(user) => Ok(user),
+        Err(e) if !is_unique_violation(&e) => Err(e.into()),
+        Err(_) => {
             let taken = user::Entity::find()
                 .filter(user::Column::Username.eq(new.username.as_str()))
                 .one(db)
@@ -96,8 +87,7 @@ where
         .await
         .map_err(|e| match e {
             AssocError::NotFound { .. } => UserError::NotFound(user_id),
-            AssocError::Db(e) => UserError::Db(e),
-            other => UserError::Db(DbErr::Custom(other.to_string())),
+            other => UserError::Db(other.into_db_err()),
         })
 }
 

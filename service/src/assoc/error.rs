@@ -35,6 +35,18 @@ pub enum AssocError {
     Db(#[from] DbErr),
 }
 
+impl AssocError {
+    /// The database error inside, or the message of a variant the caller's operation
+    /// cannot produce (e.g. `Restricted` from destroying a row whose relations all
+    /// cascade): for services whose own error type has only a `Db` case left.
+    pub fn into_db_err(self) -> DbErr {
+        match self {
+            AssocError::Db(e) => e,
+            other => DbErr::Custom(other.to_string()),
+        }
+    }
+}
+
 /// Is this the unique index refusing a duplicate?
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

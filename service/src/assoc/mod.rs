@@ -29,7 +29,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{DynIden, TableRef};
 use sea_orm::{
-    ConnectionTrait, DbErr, Identity, RelationDef, SqliteTransactionMode, TransactionOptions,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Identity,
+    IntoActiveModel, RelationDef, SqliteTransactionMode, TransactionOptions, TransactionSession,
     TransactionTrait,
 };
 
@@ -68,6 +69,37 @@ where
                 tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 3)).await;
             }
             other => return other,
+        }
+    }
+}
+
+/// Inserts `row` in a transaction of its own (a savepoint inside a caller's) and
+/// returns the model, or the database's refusal after rolling the savepoint back.
+/// PostgreSQL aborts a whole transaction when one statement fails; isolating the
+/// insert keeps the caller's transaction usable, including for the lookup that
+/// explains a refusal (which user is missing, which name is taken).
+///
+/// # Errors
+/// The refusal (match it with [`error::is_unique_violation`] and friends), or any
+/// other [`DbErr`].
+pub async fn insert_isolated<A, C>(
+    db: &C,
+    row: A,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    match row.insert(&txn).await {
+        Ok(model) => {
+            txn.commit().await?;
+            Ok(model)
+        }
+        Err(refused) => {
+            txn.rollback().await?;
+            Err(refused)
         }
     }
 }
