@@ -5,7 +5,6 @@ use clap::Parser;
 use fwitter::config::{Command, Config};
 use fwitter::{AppState, app};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -25,9 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    let mut options = ConnectOptions::new(config.database_url.clone());
-    options.sqlx_logging(false);
-    let db = Database::connect(options).await?;
+    let db = service::db::connect(&config.database_url).await?;
     Migrator::up(&db, None).await?;
     tracing::info!(database = %config.database_url, "migrated");
 

@@ -24,7 +24,7 @@ use std::future::Future;
 
 use fwitter::scratch::ScratchDb;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use service::assoc::{Capture, QueryLog};
 
 /// What `main` returns: any error ends the lesson with its message.
@@ -57,15 +57,9 @@ impl Lesson {
                 (created.url.clone(), Some(created))
             }
         };
-        let mut options = ConnectOptions::new(url.clone());
-        options.sqlx_logging(false).max_connections(4);
-        if url.starts_with("sqlite::memory:") {
-            // One connection, or each would see an empty database of its own.
-            options.max_connections(1);
-        }
         // From here on `Drop` removes the server database, even if migrating fails.
         let mut lesson = Lesson {
-            db: Database::connect(options).await?,
+            db: service::db::connect(&url).await?,
             log: QueryLog::default(),
             server,
         };

@@ -2,8 +2,11 @@
 //!
 //! Works on `DATABASE_URL` (or `-u URL`); without either, on the app's SQLite file
 //! `sqlite://fwitter.db?mode=rwc`, so the CLI and `cargo run` agree on one database.
+//! It connects with the same settings as every other program here (`service::db`),
+//! so a SQLite file it creates is in WAL mode from the start.
 
 use sea_orm_migration::cli;
+use sea_orm_migration::sea_orm::{ConnectOptions, Database};
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://fwitter.db?mode=rwc";
 
@@ -18,5 +21,11 @@ fn main() {
         .enable_all()
         .build()
         .expect("the tokio runtime starts")
-        .block_on(cli::run_cli(migration::Migrator));
+        .block_on(cli::run_cli_with_connection(
+            migration::Migrator,
+            async |mut options: ConnectOptions| {
+                service::db::tune(&mut options);
+                Database::connect(options).await
+            },
+        ));
 }

@@ -5,6 +5,7 @@
 
 pub mod assoc;
 pub mod clinic;
+pub mod db;
 pub mod follows;
 pub mod hearts;
 pub mod input;

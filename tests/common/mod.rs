@@ -11,7 +11,7 @@
 
 use fwitter::scratch::{ScratchDb, unique_suffix};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use service::assoc::QueryLog;
 
 pub struct TestDb {
@@ -60,13 +60,11 @@ impl TestDb {
                 (scratch.url.clone(), Cleanup::Server(scratch))
             }
         };
-        let mut options = ConnectOptions::new(url.clone());
-        options
-            .sqlx_logging(false)
-            .max_connections(if concurrent { 16 } else { 4 });
-        if url.starts_with("sqlite::memory:") {
-            // One connection, or each would see its own empty database.
-            options.max_connections(1);
+        // The settings every program uses (service::db); the race tests want more
+        // writers at once than the machine has cores.
+        let mut options = service::db::options(&url);
+        if concurrent && !service::db::is_sqlite_memory(&url) {
+            options.max_connections(16);
         }
         let mut db = Database::connect(options)
             .await

@@ -1,0 +1,113 @@
+//! How every program here connects: the app, its CLI, the migration CLI, the tests,
+//! the examples and the benchmark all take their pool and driver settings from
+//! [`options`], so a setting is chosen once, on purpose, and measured once.
+//!
+//! | setting | value | why, and what it costs |
+//! |---|---|---|
+//! | ping before use | only after 60 s idle | SeaORM's default pings on *every* acquire: one extra round trip per statement outside a transaction. A connection in steady use is known to be alive; one that sat idle may have been dropped by the server or a proxy, so it is pinged first. |
+//! | pool size | SQLite file: 2 x cores + 1 (at least 4); `sqlite::memory:`: 1; PostgreSQL, MySQL: 2 x cores + 2 (at least 6) | SQLite readers run in parallel under WAL but there is one writer, and each sqlx-sqlite connection is a thread: a few more than the cores keeps them busy. A server wants about two connections per core it has (the "cores x 2 + spindles" rule); more only queue inside it. An in-memory SQLite database is private to its connection, so it must be one. |
+//! | acquire timeout | 10 s | a request that cannot get a connection fails (503) instead of waiting for ever |
+//! | idle timeout, max lifetime | 10 min, 30 min | sqlx's defaults, written down: idle connections are closed, and every connection is replaced now and then |
+//! | statement cache | 100 prepared statements per connection | every statement the app sends is prepared once per connection and reused |
+//! | SQLite `journal_mode` | `WAL` | readers never wait for the writer; a commit appends to the log instead of rewriting pages |
+//! | SQLite `synchronous` | `NORMAL` | in WAL mode a commit no longer waits for fsync; the database cannot be corrupted, but a power loss (not a crash of the app) can lose the last commits before the next checkpoint. This is what Rails 7.1+ sets. Use `FULL` where that matters more than speed. |
+//! | SQLite `busy_timeout` | 5 s | a writer waits for the lock instead of failing at once with "database is locked" (Rails' default `timeout: 5000`) |
+//! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
+//! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
+//!
+//! Nothing here changes a server's own durability settings: PostgreSQL keeps its
+//! `synchronous_commit`, MySQL its `innodb_flush_log_at_trx_commit`.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+/// How long a pooled connection may sit idle before it is pinged on its next use.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
+/// How long a caller waits for a free connection before the pool gives up.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// SQLite: how long a writer waits for the write lock.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection.
+pub const STATEMENT_CACHE: usize = 100;
+
+/// The tuned options for `url`, with the pool sized for this machine
+/// (see the module's table). Callers may adjust them further before connecting.
+pub fn options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    tune(&mut options);
+    options
+}
+
+/// Applies the settings of [`options`] to options made elsewhere (the migration
+/// CLI's, which carry its `--database-schema`).
+pub fn tune(options: &mut ConnectOptions) {
+    let size = pool_size(options.get_url(), cores());
+    options
+        .sqlx_logging(false)
+        .max_connections(size)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(Duration::from_secs(10 * 60))
+        .max_lifetime(Duration::from_secs(30 * 60))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .statement_cache_capacity(STATEMENT_CACHE)
+                .pragma("mmap_size", "134217728")
+                .pragma("journal_size_limit", "67108864")
+                .pragma("cache_size", "2000")
+        })
+        .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE))
+        .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+}
+
+/// Connects to `url` with [`options`].
+///
+/// # Errors
+/// The database cannot be reached, or the URL is not one SeaORM knows.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(url)).await
+}
+
+/// Is `url` an in-memory SQLite database (private to one connection)?
+pub fn is_sqlite_memory(url: &str) -> bool {
+    url.starts_with("sqlite::memory:") || url.contains("mode=memory")
+}
+
+fn cores() -> u32 {
+    std::thread::available_parallelism()
+        .map(NonZeroUsize::get)
+        .unwrap_or(2)
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+/// The pool size for `url` on a machine with `cores` cores (see the module's table).
+pub fn pool_size(url: &str, cores: u32) -> u32 {
+    if is_sqlite_memory(url) {
+        1
+    } else if url.starts_with("sqlite:") {
+        (2 * cores + 1).max(4)
+    } else {
+        (2 * cores + 2).max(6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_size;
+
+    #[test]
+    fn an_in_memory_sqlite_database_gets_one_connection_and_servers_a_few_per_core() {
+        assert_eq!(pool_size("sqlite::memory:", 2), 1);
+        assert_eq!(pool_size("sqlite:file:x?mode=memory&cache=shared", 8), 1);
+        assert_eq!(pool_size("sqlite://fwitter.db?mode=rwc", 2), 5);
+        assert_eq!(pool_size("postgres://postgres@127.0.0.1/x", 2), 6);
+        assert_eq!(pool_size("mysql://root@127.0.0.1/x", 4), 10);
+    }
+}
