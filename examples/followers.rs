@@ -170,7 +170,7 @@ async fn main() -> Outcome {
                     format!(
                         "{:?}",
                         rows.iter()
-                            .map(|(t, _)| t.content.as_str())
+                            .map(|r| r.tweet.content.as_str())
                             .collect::<Vec<_>>()
                     )
                 })
@@ -207,7 +207,7 @@ async fn main() -> Outcome {
                             .map(|u| u.username.as_str())
                             .collect::<Vec<_>>(),
                         feed.iter()
-                            .map(|(t, _)| t.content.as_str())
+                            .map(|r| r.tweet.content.as_str())
                             .collect::<Vec<_>>()
                     )
                 })

@@ -179,16 +179,16 @@ async fn main() -> Outcome {
         .step(
             "Every tweet with its heart count, without one query per tweet",
             "Tweet.includes(:user).order(created_at: :desc).each { |t| \"#{t.user.username}: #{t.content} (#{t.hearts.count})\" }",
-            "let rows = tweets::recent_tweets(db, 20).await?;           // tweets JOIN users\nlet counts = hearts::heart_counts(db, &ids).await?;       // one GROUP BY for them all",
+            "let rows = tweets::recent_tweets(db, None, 20).await?;     // tweets JOIN users\nlet counts = hearts::heart_counts(db, &ids).await?;       // one GROUP BY for them all",
             async {
-                let rows = tweets::recent_tweets(db, 20).await?;
-                let ids: Vec<i32> = rows.iter().map(|(t, _)| t.id).collect();
+                let rows = tweets::recent_tweets(db, None, 20).await?;
+                let ids: Vec<i32> = rows.iter().map(|r| r.tweet.id).collect();
                 let counts = hearts::heart_counts(db, &ids).await?;
                 Ok::<_, sea_orm::DbErr>(
                     rows.into_iter()
-                        .map(|(t, u)| {
-                            let n = counts.get(&t.id).copied().unwrap_or(0);
-                            format!("{}: {} ({n} {})", u.username, t.content, if n == 1 { "heart" } else { "hearts" })
+                        .map(|r| {
+                            let n = counts.get(&r.tweet.id).copied().unwrap_or(0);
+                            format!("{}: {} ({n} {})", r.author, r.tweet.content, if n == 1 { "heart" } else { "hearts" })
                         })
                         .collect::<Vec<_>>(),
                 )

@@ -94,7 +94,7 @@ async fn main() -> Outcome {
     let (eager, eager_capture) = lesson
         .step_captured(
             "The eager page: the counter cache, a fixed number of statements",
-            "user = User.find(ann.id)\nuser.tweets.order(created_at: :desc).map { |t| [t.content, t.hearts_count] }\ncurrent_user.hearts.where(tweet: user.tweets).pluck(:tweet_id)   # the stars",
+            "user = User.select(\"users.*, (SELECT COUNT(*) FROM follows WHERE followed_id = users.id) AS followers_count, ...\").find(ann.id)\nuser.tweets.select(\"tweets.*, (SELECT COUNT(*) FROM hearts WHERE user_id = #{current_user.id} AND tweet_id = tweets.id) AS starred\").order(created_at: :desc)",
             "hearts::user_page(db, ann.id, Some(bob.id))",
             hearts::user_page(db, ann.id, Some(bob.id)),
             |r, capture| {

@@ -1,9 +1,10 @@
 //! Who is signed in, password hashes, the CSRF token and the flash message.
 //!
-//! The session (server-side, in `sessions`) holds the user's id, a CSRF token and at
-//! most one flash message. Every state-changing request must carry the token: as the
-//! `csrf` field of a form, or as the `x-csrf-token` header of a `fetch`.
+//! The session (an encrypted cookie, `crate::session`) holds the user's id, a CSRF
+//! token and at most one flash message. Every state-changing request must carry the
+//! token: as the `csrf` field of a form, or as the `x-csrf-token` header of a `fetch`.
 
+use crate::session::Session;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::{Body, to_bytes};
@@ -14,14 +15,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use entity::user;
 use rand::Rng;
-use tower_sessions::Session;
 
 use crate::AppState;
 use crate::error::AppError;
 
-const USER_ID: &str = "user_id";
 const CSRF: &str = "csrf";
-const FLASH: &str = "flash";
 /// Forms are small; anything larger is refused before it is parsed.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -39,9 +37,8 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = session_of(parts)?;
-        let id: Option<i32> = session.get(USER_ID).await.map_err(internal)?;
-        let Some(id) = id else {
+        let session = Session::from_request_parts(parts, state).await?;
+        let Some(id) = session.user_id() else {
             return Ok(CurrentUser(None));
         };
         let state = AppState::from_ref(state);
@@ -64,71 +61,8 @@ where
     }
 }
 
-fn session_of(parts: &Parts) -> Result<Session, AppError> {
-    parts
-        .extensions
-        .get::<Session>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("no session layer".into()))
-}
-
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
-}
-
-/// Signs `user_id` in under a new session id (no session fixation).
-///
-/// # Errors
-/// The session store's errors.
-pub async fn sign_in(session: &Session, user_id: i32) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(internal)?;
-    session.insert(USER_ID, user_id).await.map_err(internal)?;
-    session.insert(CSRF, new_token()).await.map_err(internal)
-}
-
-/// Ends the session: its row is deleted and the cookie cleared.
-///
-/// # Errors
-/// The session store's errors.
-pub async fn sign_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(internal)
-}
-
-/// The session's CSRF token, created on first use.
-///
-/// # Errors
-/// The session store's errors.
-pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session.get::<String>(CSRF).await.map_err(internal)? {
-        return Ok(token);
-    }
-    let token = new_token();
-    session.insert(CSRF, &token).await.map_err(internal)?;
-    Ok(token)
-}
-
-/// Leaves a message for the next page the visitor sees.
-///
-/// # Errors
-/// The session store's errors.
-pub async fn flash(session: &Session, message: impl Into<String>) -> Result<(), AppError> {
-    session
-        .insert(FLASH, message.into())
-        .await
-        .map_err(internal)
-}
-
-/// Takes the waiting flash message, if any.
-///
-/// # Errors
-/// The session store's errors.
-pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
-    session.remove::<String>(FLASH).await.map_err(internal)
-}
-
-fn new_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Refuses every state-changing request whose CSRF token does not match the
@@ -151,9 +85,8 @@ async fn checked(request: Request) -> Result<Request, AppError> {
         .extensions()
         .get::<Session>()
         .cloned()
-        .ok_or_else(|| AppError::Internal("no session layer".into()))?;
-    let expected: Option<String> = session.get(CSRF).await.map_err(internal)?;
-    let Some(expected) = expected else {
+        .ok_or_else(|| AppError::Internal("the session layer is missing".into()))?;
+    let Some(expected) = session.existing_csrf_token() else {
         return Err(AppError::Csrf);
     };
 

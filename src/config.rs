@@ -21,6 +21,24 @@ pub struct Config {
         global = true
     )]
     pub addr: SocketAddr,
+    /// The secret that seals session cookies (at least 32 bytes). Give every server
+    /// of one site the same secret; changing it signs everyone out.
+    #[arg(
+        long,
+        env = "FWITTER_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key: Option<String>,
+    /// Without `--secret-key`: the file that keeps a generated secret, so sessions
+    /// survive a restart (created on first use, readable by its owner only).
+    #[arg(
+        long,
+        env = "FWITTER_SECRET_KEY_FILE",
+        default_value = "fwitter.key",
+        global = true
+    )]
+    pub secret_key_file: std::path::PathBuf,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -10,7 +10,7 @@ pub mod error;
 mod routes;
 pub mod scratch;
 pub mod seed;
-pub mod session_store;
+pub mod session;
 mod views;
 
 pub use routes::watch_queries;
@@ -19,8 +19,8 @@ use axum::Router;
 use axum::middleware;
 use sea_orm::DatabaseConnection;
 use service::assoc::QueryLog;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::session::SessionKey;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -28,26 +28,27 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The query capture installed on `db` (see `service::assoc::capture`).
     pub log: QueryLog,
+    /// Seals the session cookies.
+    pub session_key: SessionKey,
 }
 
 impl AppState {
-    /// Installs the query capture on `db` (it must not be shared yet) and wraps it.
-    pub fn new(mut db: DatabaseConnection) -> Self {
+    /// Installs the query capture on `db` (it must not be shared yet) and wraps it,
+    /// with the key that seals session cookies.
+    pub fn new(mut db: DatabaseConnection, session_key: SessionKey) -> Self {
         let log = QueryLog::install(&mut db);
-        Self { db, log }
+        Self {
+            db,
+            log,
+            session_key,
+        }
     }
 }
 
 /// The whole app: every resource's routes, CSRF checks on every state-changing
-/// request, server-side sessions in the database, and (in debug builds) a warning
-/// when a request repeats one statement shape.
+/// request, sessions in an encrypted cookie (no database write on a read), and (in
+/// debug builds) a warning when a request repeats one statement shape.
 pub fn app(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(session_store::DbStore::new(state.db.clone()))
-        .with_name("fwitter_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(false)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let router = Router::new()
         .merge(routes::home::router())
         .merge(routes::accounts::router())
@@ -66,5 +67,10 @@ pub fn app(state: AppState) -> Router {
     } else {
         router
     };
-    router.layer(sessions).with_state(state)
+    router
+        .layer(middleware::from_fn_with_state(
+            state.session_key.clone(),
+            session::layer,
+        ))
+        .with_state(state)
 }

@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use fwitter::config::{Command, Config};
+use fwitter::session::SessionKey;
 use fwitter::{AppState, app};
 use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
@@ -31,10 +32,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match config.command {
         Some(Command::Seed { scale }) => fwitter::seed::run(&db, scale).await?,
         _ => {
-            tokio::spawn(sweep_expired_sessions(db.clone()));
+            let key = match &config.secret_key {
+                Some(secret) => SessionKey::derive_from(secret.as_bytes()),
+                None => SessionKey::from_file(&config.secret_key_file),
+            }?;
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("serving fwitter on http://{}", listener.local_addr()?);
-            axum::serve(listener, app(AppState::new(db)))
+            axum::serve(listener, app(AppState::new(db, key)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -42,17 +46,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
-}
-
-/// Deletes expired sessions once an hour, so abandoned ones do not pile up.
-async fn sweep_expired_sessions(db: sea_orm::DatabaseConnection) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        hourly.tick().await;
-        match service::sessions::delete_expired_sessions(&db, chrono::Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
-            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
-        }
-    }
 }

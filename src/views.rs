@@ -2,14 +2,11 @@
 //! Dates and names are formatted here; the templates only place them (and escape
 //! them: askama escapes every value in an `.html` template).
 
+use crate::session::Session;
 use askama::Template;
 use entity::{tweet, user};
 use service::follows::FollowCounts;
 use service::messages::MessageView;
-use tower_sessions::Session;
-
-use crate::auth;
-use crate::error::AppResult;
 
 pub struct Layout {
     pub title: String,
@@ -24,20 +21,16 @@ pub struct Me {
 }
 
 impl Layout {
-    pub async fn new(
-        session: &Session,
-        me: Option<&user::Model>,
-        title: impl Into<String>,
-    ) -> AppResult<Self> {
-        Ok(Layout {
+    pub fn new(session: &Session, me: Option<&user::Model>, title: impl Into<String>) -> Self {
+        Layout {
             title: title.into(),
             me: me.map(|u| Me {
                 id: u.id,
                 username: u.username.clone(),
             }),
-            csrf: auth::csrf_token(session).await?,
-            flash: auth::take_flash(session).await?,
-        })
+            csrf: session.csrf_token(),
+            flash: session.take_flash(),
+        }
     }
 
     pub fn signed_in(&self) -> bool {

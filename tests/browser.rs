@@ -120,6 +120,7 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
     let server = app(AppState {
         db: t.db.clone(),
         log: t.log,
+        session_key: fwitter::session::SessionKey::generate(),
     });
     tokio::spawn(async move { axum::serve(listener, server).await });
 

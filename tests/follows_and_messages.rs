@@ -218,7 +218,7 @@ async fn the_home_feed_shows_only_followed_users_tweets_newest_first_with_their_
 
     let shown: Vec<(&str, &str)> = feed
         .iter()
-        .map(|(tweet, author)| (tweet.content.as_str(), author.username.as_str()))
+        .map(|row| (row.tweet.content.as_str(), row.author.as_str()))
         .collect();
     assert_eq!(
         shown,
@@ -228,10 +228,86 @@ async fn the_home_feed_shows_only_followed_users_tweets_newest_first_with_their_
             ("bob's first", "bob")
         ]
     );
+    let name_of = |id: i32| {
+        [&bob, &cat]
+            .into_iter()
+            .find(|u| u.id == id)
+            .map(|u| u.username.as_str())
+    };
     assert!(
         feed.iter()
-            .all(|(tweet, author)| tweet.user_id == author.id)
+            .all(|row| name_of(row.tweet.user_id) == Some(row.author.as_str()))
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_feed_marks_the_tweets_its_reader_hearted_and_no_others() -> TestResult {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let cat = seed::user(&t.db, "cat").await;
+    follow(&t, &ann, &bob).await;
+    let first = seed::tweet(&t.db, &bob, "first").await;
+    let second = seed::tweet(&t.db, &bob, "second").await;
+    service::hearts::heart_tweet(&t.db, ann.id, first.id).await?;
+    service::hearts::heart_tweet(&t.db, cat.id, second.id).await?;
+
+    let (feed, sent) = t.log.capture(follows::home_feed(&t.db, ann.id, 10)).await;
+    let starred: Vec<(String, bool)> = feed?
+        .into_iter()
+        .map(|row| (row.tweet.content, row.hearted_by_viewer))
+        .collect();
+    assert_eq!(
+        starred,
+        [("second".to_owned(), false), ("first".to_owned(), true)],
+        "cat's heart is not ann's star"
+    );
+    assert_eq!(sent.count(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_profile_reads_both_follow_counts_and_the_viewers_follow_in_one_statement() -> TestResult
+{
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let cat = seed::user(&t.db, "cat").await;
+    follow(&t, &bob, &ann).await;
+    follow(&t, &cat, &ann).await;
+    follow(&t, &ann, &bob).await;
+
+    let (by_bob, sent) = t
+        .log
+        .capture(follows::profile(&t.db, ann.id, Some(bob.id)))
+        .await;
+    let by_bob = by_bob?.expect("ann exists");
+    assert_eq!(
+        (
+            by_bob.user.id,
+            by_bob.counts.followers,
+            by_bob.counts.following
+        ),
+        (ann.id, 2, 1)
+    );
+    assert!(by_bob.followed_by_viewer);
+    assert_eq!(sent.count(), 1);
+
+    let by_ann = follows::profile(&t.db, bob.id, Some(ann.id))
+        .await?
+        .expect("bob exists");
+    assert!(by_ann.followed_by_viewer);
+    let by_bob_of_cat = follows::profile(&t.db, cat.id, Some(bob.id))
+        .await?
+        .expect("cat");
+    assert!(!by_bob_of_cat.followed_by_viewer);
+    let anonymous = follows::profile(&t.db, ann.id, None)
+        .await?
+        .expect("ann exists");
+    assert!(!anonymous.followed_by_viewer);
+    assert_eq!(anonymous.counts, by_bob.counts);
+    assert!(follows::profile(&t.db, 999_999, None).await?.is_none());
     Ok(())
 }
 
@@ -247,10 +323,7 @@ async fn the_home_feed_shows_at_most_limit_tweets_the_newest_ones() -> TestResul
 
     let feed = follows::home_feed(&t.db, ann.id, 3).await?;
 
-    let contents: Vec<&str> = feed
-        .iter()
-        .map(|(tweet, _)| tweet.content.as_str())
-        .collect();
+    let contents: Vec<&str> = feed.iter().map(|row| row.tweet.content.as_str()).collect();
     assert_eq!(contents, ["tweet 5", "tweet 4", "tweet 3"]);
     Ok(())
 }

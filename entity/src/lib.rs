@@ -7,7 +7,6 @@
 //! | hearts, likes, favorites (one join table) | [`heart`] |
 //! | direct messages (aliased belongs_to) | [`message`] |
 //! | followers (self-referential many-to-many) | [`follow`] |
-//! | the web app's sessions (no associations) | [`session`] |
 //! | has_many :through | [`item`] + [`user_item`], [`doctor`] + [`appointment`] + [`patient`], [`artist`] + [`song`] + [`genre`] |
 
 pub mod appointment;
@@ -19,7 +18,6 @@ pub mod heart;
 pub mod item;
 pub mod message;
 pub mod patient;
-pub mod session;
 pub mod song;
 pub mod tweet;
 pub mod user;

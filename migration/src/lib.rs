@@ -20,6 +20,7 @@ mod m20261121_000011_create_artists;
 mod m20261121_000012_create_genres;
 mod m20261121_000013_create_songs;
 mod m20261121_000014_create_sessions;
+mod m20261122_000015_drop_sessions;
 
 /// Applies and rolls back every migration of the workspace.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000012_create_genres::Migration),
             Box::new(m20261121_000013_create_songs::Migration),
             Box::new(m20261121_000014_create_sessions::Migration),
+            Box::new(m20261122_000015_drop_sessions::Migration),
         ]
     }
 }

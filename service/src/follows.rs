@@ -4,11 +4,13 @@ use chrono::Utc;
 use entity::{follow, tweet, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    RelationDef, RelationTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, RelationDef, RelationTrait, TransactionTrait,
 };
 
+use crate::assoc::counter::count_column;
 use crate::assoc::{self, AssocError, Attached, JoinTable};
+use crate::tweets::Listed;
 
 /// Left: the follower; right: the followed user.
 impl JoinTable for follow::Entity {
@@ -143,6 +145,64 @@ async fn users_in<C: ConnectionTrait>(
         .await
 }
 
+/// A user page's header: the user, both follow counts, and whether the viewer
+/// follows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub user: user::Model,
+    pub counts: FollowCounts,
+    /// False without a viewer.
+    pub followed_by_viewer: bool,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ProfileRow {
+    #[sea_orm(nested)]
+    user: user::Model,
+    followers: i64,
+    following: i64,
+    followed_by_viewer: i64,
+}
+
+/// [`Profile`] in one statement: the user's row with three correlated counts
+/// (followers, following, and the viewer's follow: 0 or 1 over the unique pair).
+/// `None` when the user does not exist.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn profile<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    viewer: Option<i32>,
+) -> Result<Option<Profile>, DbErr> {
+    let by_viewer = assoc::counter::by_viewer(follow::Column::FollowerId, viewer);
+    let all = Condition::all;
+    let row = user::Entity::find_by_id(user_id)
+        .expr_as(
+            count_column(&follow::Relation::Followed.def(), all())?,
+            "followers",
+        )
+        .expr_as(
+            count_column(&follow::Relation::Follower.def(), all())?,
+            "following",
+        )
+        .expr_as(
+            count_column(&follow::Relation::Followed.def(), by_viewer)?,
+            "followed_by_viewer",
+        )
+        .into_model::<ProfileRow>()
+        .one(db)
+        .await?;
+    Ok(row.map(|r| Profile {
+        user: r.user,
+        counts: FollowCounts {
+            followers: r.followers,
+            following: r.following,
+        },
+        followed_by_viewer: r.followed_by_viewer > 0,
+    }))
+}
+
 /// How many follow a user and how many they follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FollowCounts {
@@ -169,7 +229,8 @@ pub async fn follow_counts<C: ConnectionTrait>(
 }
 
 /// The home feed: the newest `limit` tweets of the users `user_id` follows (not their
-/// own), each with its author, newest first: one statement.
+/// own), each with its author and whether `user_id` hearted it, newest first: one
+/// statement (through the `(user_id, created_at)` index of `tweets`).
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -177,7 +238,7 @@ pub async fn home_feed<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
     limit: u64,
-) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
+) -> Result<Vec<Listed>, DbErr> {
     let followed = tweet::Entity::find().filter(
         tweet::Column::UserId.in_subquery(
             Query::select()
@@ -187,5 +248,5 @@ pub async fn home_feed<C: ConnectionTrait>(
                 .to_owned(),
         ),
     );
-    crate::tweets::newest_with_authors(db, followed, limit).await
+    crate::tweets::newest_listed(db, followed, Some(user_id), limit).await
 }

@@ -15,10 +15,12 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, RelationDef, RelationTrait, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationDef, RelationTrait,
+    TransactionTrait,
 };
 
 use crate::assoc::{self, AssocError, Attached, JoinTable, Side, Toggled};
+use crate::follows::{self, FollowCounts};
 use crate::schema::hearts_counter;
 
 impl JoinTable for heart::Entity {
@@ -224,13 +226,17 @@ pub struct TweetView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPage {
     pub user: user::Model,
+    /// Followers, following, and whether the viewer follows the user.
+    pub counts: FollowCounts,
+    pub followed_by_viewer: bool,
     pub tweets: Vec<TweetView>,
 }
 
-/// The user, their tweets newest first, each with its heart count and whether
-/// `viewer` hearted it: three statements at most, whatever the number of tweets
-/// (the user; the tweets, whose `hearts_count` is the count; the viewer's hearts
-/// among them). `None` when the user does not exist.
+/// The user with their follow counts, then their tweets newest first, each with its
+/// heart count (the `hearts_count` counter cache) and whether `viewer` hearted it:
+/// two statements whatever the number of tweets ([`follows::profile`], then the
+/// tweets with the viewer's star as a correlated count over the unique
+/// `(user_id, tweet_id)` index). `None` when the user does not exist.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -239,28 +245,41 @@ pub async fn user_page<C: ConnectionTrait>(
     user_id: i32,
     viewer: Option<i32>,
 ) -> Result<Option<UserPage>, DbErr> {
-    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+    let Some(profile) = follows::profile(db, user_id, viewer).await? else {
         return Ok(None);
     };
+    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
     let tweets = tweet::Entity::find()
         .filter(tweet::Column::UserId.eq(user_id))
+        .expr_as(
+            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
+            "hearted",
+        )
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id)
+        .into_model::<StarredRow>()
         .all(db)
-        .await?;
-    let hearted = match viewer {
-        Some(viewer) => hearted_among(db, viewer, tweets.iter().map(|t| t.id)).await?,
-        None => HashSet::new(),
-    };
-    let tweets = tweets
+        .await?
         .into_iter()
-        .map(|tweet| TweetView {
-            hearts: i64::from(tweet.hearts_count),
-            hearted_by_viewer: hearted.contains(&tweet.id),
-            tweet,
+        .map(|r| TweetView {
+            hearts: i64::from(r.tweet.hearts_count),
+            hearted_by_viewer: r.hearted > 0,
+            tweet: r.tweet,
         })
         .collect();
-    Ok(Some(UserPage { user, tweets }))
+    Ok(Some(UserPage {
+        user: profile.user,
+        counts: profile.counts,
+        followed_by_viewer: profile.followed_by_viewer,
+        tweets,
+    }))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StarredRow {
+    #[sea_orm(nested)]
+    tweet: tweet::Model,
+    hearted: i64,
 }
 
 /// Which of `tweet_ids` `user_id` has hearted: one statement (none for no tweets).

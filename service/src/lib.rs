@@ -12,7 +12,6 @@ pub mod input;
 pub mod messages;
 pub mod music;
 pub mod schema;
-pub mod sessions;
 pub mod store;
 pub mod tweets;
 pub mod users;

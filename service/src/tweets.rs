@@ -1,14 +1,15 @@
 //! Tweets: post, delete (their hearts go too), and the lesson's `Tweet#username`.
 
 use chrono::Utc;
-use entity::{tweet, user};
+use entity::{heart, tweet, user};
+use sea_orm::sea_query::JoinType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
-    QuerySelect, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryOrder, QuerySelect, RelationTrait, Select, TransactionTrait,
 };
 
-use crate::assoc::AssocError;
 use crate::assoc::error::is_foreign_key_violation;
+use crate::assoc::{self, AssocError};
 use crate::input::TweetBody;
 use crate::schema::graph;
 
@@ -91,34 +92,68 @@ pub async fn tweet_username<C: ConnectionTrait>(
     Ok(found.and_then(|(_, author)| author).map(|u| u.username))
 }
 
-/// The newest tweets of everyone, each with its author: one statement.
+/// One tweet of a list: the tweet, its author's username, and whether the viewer
+/// has hearted it (the star).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub tweet: tweet::Model,
+    pub author: String,
+    pub hearted_by_viewer: bool,
+}
+
+/// What one row of a tweet list reads: the tweet's columns, the author's username
+/// (`users` joined), and how many hearts the viewer gave it (0 or 1: the pair is
+/// unique).
+#[derive(Debug, FromQueryResult)]
+struct ListedRow {
+    #[sea_orm(nested)]
+    tweet: tweet::Model,
+    author: String,
+    hearted: i64,
+}
+
+/// The newest `limit` tweets of everyone, each with its author and the viewer's
+/// star: one statement.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
 pub async fn recent_tweets<C: ConnectionTrait>(
     db: &C,
+    viewer: Option<i32>,
     limit: u64,
-) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
-    newest_with_authors(db, tweet::Entity::find(), limit).await
+) -> Result<Vec<Listed>, DbErr> {
+    newest_listed(db, tweet::Entity::find(), viewer, limit).await
 }
 
-/// The newest `limit` of the tweets `tweets` selects, each with its author, in one
-/// statement (a JOIN): the shape of every tweet list.
-pub(crate) async fn newest_with_authors<C: ConnectionTrait>(
+/// The newest `limit` of the tweets `tweets` selects, each with its author's username
+/// (a JOIN) and, for a viewer, whether they hearted it (a correlated count over the
+/// unique `(user_id, tweet_id)` index): one statement, the shape of every tweet list.
+pub(crate) async fn newest_listed<C: ConnectionTrait>(
     db: &C,
     tweets: Select<tweet::Entity>,
+    viewer: Option<i32>,
     limit: u64,
-) -> Result<Vec<(tweet::Model, user::Model)>, DbErr> {
+) -> Result<Vec<Listed>, DbErr> {
+    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
     let rows = tweets
-        .find_also_related(user::Entity)
+        .join(JoinType::InnerJoin, tweet::Relation::User.def())
+        .column_as(user::Column::Username, "author")
+        .expr_as(
+            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
+            "hearted",
+        )
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id)
         .limit(limit)
+        .into_model::<ListedRow>()
         .all(db)
         .await?;
-    // The foreign key guarantees an author; a row without one cannot be shown.
     Ok(rows
         .into_iter()
-        .filter_map(|(t, u)| u.map(|u| (t, u)))
+        .map(|r| Listed {
+            tweet: r.tweet,
+            author: r.author,
+            hearted_by_viewer: r.hearted > 0,
+        })
         .collect())
 }

@@ -1,5 +1,6 @@
 //! Sign up, sign in, sign out.
 
+use crate::session::Session;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -7,7 +8,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use service::input::{Email, InputError, Salutation, Username};
 use service::users::{NewUser, UserError};
-use tower_sessions::Session;
 
 use super::home::INVALID;
 use crate::AppState;
@@ -40,7 +40,7 @@ struct SigninForm {
 }
 
 async fn signup_form(session: Session, CurrentUser(me): CurrentUser) -> AppResult<Response> {
-    let layout = Layout::new(&session, me.as_ref(), "Sign up").await?;
+    let layout = Layout::new(&session, me.as_ref(), "Sign up");
     super::ok(&SignupPage {
         layout,
         username: String::new(),
@@ -67,12 +67,12 @@ async fn signup(
     };
     match result {
         Ok(user) => {
-            auth::sign_in(&session, user.id).await?;
-            auth::flash(&session, format!("Welcome, {}!", user.salutation)).await?;
+            session.sign_in(user.id);
+            session.set_flash(format!("Welcome, {}!", user.salutation));
             Ok(Redirect::to(&format!("/users/{}", user.id)).into_response())
         }
         Err(Ok(message)) => {
-            let layout = Layout::new(&session, None, "Sign up").await?;
+            let layout = Layout::new(&session, None, "Sign up");
             let page = SignupPage {
                 layout,
                 username: form.username,
@@ -102,7 +102,7 @@ fn parse_signup(form: &SignupForm) -> Result<NewUser, String> {
 }
 
 async fn signin_form(session: Session, CurrentUser(me): CurrentUser) -> AppResult<Response> {
-    let layout = Layout::new(&session, me.as_ref(), "Sign in").await?;
+    let layout = Layout::new(&session, me.as_ref(), "Sign in");
     super::ok(&SigninPage {
         layout,
         username: String::new(),
@@ -122,7 +122,7 @@ async fn signin(
             .is_some_and(|hash| auth::verify_password(&form.password, hash))
     });
     let Some(user) = verified else {
-        let layout = Layout::new(&session, None, "Sign in").await?;
+        let layout = Layout::new(&session, None, "Sign in");
         let page = SigninPage {
             layout,
             username: form.username,
@@ -130,11 +130,11 @@ async fn signin(
         };
         return super::page(INVALID, &page);
     };
-    auth::sign_in(&session, user.id).await?;
+    session.sign_in(user.id);
     Ok(Redirect::to("/").into_response())
 }
 
 async fn signout(session: Session) -> AppResult<Redirect> {
-    auth::sign_out(&session).await?;
+    session.sign_out();
     Ok(Redirect::to("/"))
 }

@@ -1,6 +1,7 @@
 //! The hearts form (`POST /hearts`) and the favorites star (`POST /tweets/{id}/star`):
 //! JSON `{"hearted", "count"}` for `fetch`, a redirect for a plain form.
 
+use crate::session::Session;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -10,10 +11,9 @@ use axum::routing::post;
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use service::hearts::HeartError;
-use tower_sessions::Session;
 
 use crate::AppState;
-use crate::auth::{self, RequireUser};
+use crate::auth::RequireUser;
 use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
@@ -41,9 +41,9 @@ async fn heart(
     Form(form): Form<HeartForm>,
 ) -> AppResult<Response> {
     match service::hearts::heart_tweet(&state.db, me.id, form.tweet_id).await {
-        Ok(()) => auth::flash(&session, "Hearted.").await?,
+        Ok(()) => session.set_flash("Hearted."),
         Err(HeartError::AlreadyHearted { .. }) => {
-            auth::flash(&session, "You have already hearted this tweet.").await?
+            session.set_flash("You have already hearted this tweet.")
         }
         Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
             return Err(AppError::NotFound);

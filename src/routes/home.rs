@@ -1,12 +1,12 @@
 //! Home: the feed of followed users' tweets when signed in, recent tweets otherwise.
 
+use crate::session::Session;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use entity::user;
-use tower_sessions::Session;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -28,7 +28,8 @@ async fn show(
     super::ok(&page)
 }
 
-/// The home page, also re-rendered with a refused tweet's text and error.
+/// The home page, also re-rendered with a refused tweet's text and error: one
+/// statement (the feed, or recent tweets), plus the viewer's own row when signed in.
 pub async fn home_page(
     state: &AppState,
     session: &Session,
@@ -36,37 +37,31 @@ pub async fn home_page(
     draft: String,
     error: Option<String>,
 ) -> AppResult<HomePage> {
-    let (heading, rows) = match me {
+    let viewer = me.map(|u| u.id);
+    let (heading, rows) = match viewer {
         Some(me) => (
             "Your feed",
-            service::follows::home_feed(&state.db, me.id, FEED_LENGTH).await?,
+            service::follows::home_feed(&state.db, me, FEED_LENGTH).await?,
         ),
         None => (
             "Recent tweets",
-            service::tweets::recent_tweets(&state.db, FEED_LENGTH).await?,
+            service::tweets::recent_tweets(&state.db, None, FEED_LENGTH).await?,
         ),
     };
-    let hearted = match me {
-        Some(me) => {
-            service::hearts::hearted_among(&state.db, me.id, rows.iter().map(|(t, _)| t.id)).await?
-        }
-        None => Default::default(),
-    };
-    let viewer = me.map(|u| u.id);
     let tweets = rows
         .iter()
-        .map(|(t, author)| {
+        .map(|row| {
             TweetRow::new(
-                t,
-                &author.username,
-                i64::from(t.hearts_count),
-                hearted.contains(&t.id),
+                &row.tweet,
+                &row.author,
+                i64::from(row.tweet.hearts_count),
+                row.hearted_by_viewer,
                 viewer,
             )
         })
         .collect();
     Ok(HomePage {
-        layout: Layout::new(session, me, "Home").await?,
+        layout: Layout::new(session, me, "Home"),
         heading: heading.to_owned(),
         tweets,
         draft,

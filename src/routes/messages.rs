@@ -1,6 +1,7 @@
 //! Direct messages: inbox, sent, compose, one message, a conversation. Only the
 //! sender and the receiver ever see a message; anyone else gets 404.
 
+use crate::session::Session;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -8,7 +9,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use service::input::MessageBody;
 use service::messages::MessageError;
-use tower_sessions::Session;
 
 use super::home::INVALID;
 use crate::AppState;
@@ -44,7 +44,7 @@ async fn inbox(
     RequireUser(me): RequireUser,
 ) -> AppResult<Response> {
     let messages = service::messages::inbox(&state.db, me.id).await?;
-    let layout = Layout::new(&session, Some(&me), "Inbox").await?;
+    let layout = Layout::new(&session, Some(&me), "Inbox");
     super::ok(&MailboxPage {
         layout,
         heading: "Inbox".into(),
@@ -59,7 +59,7 @@ async fn sent(
     RequireUser(me): RequireUser,
 ) -> AppResult<Response> {
     let messages = service::messages::sent_messages(&state.db, me.id).await?;
-    let layout = Layout::new(&session, Some(&me), "Sent").await?;
+    let layout = Layout::new(&session, Some(&me), "Sent");
     super::ok(&MailboxPage {
         layout,
         heading: "Sent".into(),
@@ -73,7 +73,7 @@ async fn compose(
     RequireUser(me): RequireUser,
     Query(q): Query<ComposeQuery>,
 ) -> AppResult<Response> {
-    let layout = Layout::new(&session, Some(&me), "New message").await?;
+    let layout = Layout::new(&session, Some(&me), "New message");
     super::ok(&ComposePage {
         layout,
         to: q.to.unwrap_or_default(),
@@ -105,7 +105,7 @@ async fn send(
             return super::page(INVALID, &page);
         }
     }
-    let layout = Layout::new(&session, Some(&me), "New message").await?;
+    let layout = Layout::new(&session, Some(&me), "New message");
     super::page(
         INVALID,
         &ComposePage {
@@ -126,7 +126,7 @@ async fn show(
     let view = service::messages::message_for(&state.db, me.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let layout = Layout::new(&session, Some(&me), "Message").await?;
+    let layout = Layout::new(&session, Some(&me), "Message");
     super::ok(&MessagePage {
         layout,
         message: MessageRow::from(&view),
@@ -156,7 +156,7 @@ async fn conversation_page(
 ) -> AppResult<ConversationPage> {
     let messages = service::messages::conversation(&state.db, me.id, other.id).await?;
     Ok(ConversationPage {
-        layout: Layout::new(session, Some(me), format!("With @{}", other.username)).await?,
+        layout: Layout::new(session, Some(me), format!("With @{}", other.username)),
         messages: messages.iter().map(MessageRow::from).collect(),
         other,
         body,

@@ -1,5 +1,6 @@
 //! Post a tweet; delete your own.
 
+use crate::session::Session;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -7,11 +8,10 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use service::input::TweetBody;
 use service::tweets::TweetError;
-use tower_sessions::Session;
 
 use super::home::INVALID;
 use crate::AppState;
-use crate::auth::{self, RequireUser};
+use crate::auth::RequireUser;
 use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
@@ -64,7 +64,7 @@ async fn create(
     service::tweets::post_tweet(&state.db, me.id, body)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    auth::flash(&session, "Tweet posted.").await?;
+    session.set_flash("Tweet posted.");
     Ok(super::back_to(form.back.as_deref(), &format!("/users/{}", me.id)).into_response())
 }
 
@@ -75,7 +75,7 @@ async fn delete(
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     match service::tweets::delete_tweet(&state.db, me.id, id).await {
-        Ok(()) => auth::flash(&session, "Tweet deleted.").await?,
+        Ok(()) => session.set_flash("Tweet deleted."),
         Err(TweetError::NotFound(_)) => return Err(AppError::NotFound),
         Err(TweetError::NotAuthor { .. }) => return Err(AppError::Forbidden),
         Err(e) => return Err(AppError::Internal(e.to_string())),

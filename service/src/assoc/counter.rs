@@ -9,8 +9,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query};
-use sea_orm::{ConnectionTrait, DbErr, RelationDef};
+use sea_orm::sea_query::{
+    Alias, Asterisk, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
+    QueryStatementBuilder,
+};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, RelationDef};
 
 use super::{column, table_name};
 
@@ -169,6 +172,38 @@ pub async fn counts<C: ConnectionTrait>(
         );
     }
     Ok(out)
+}
+
+/// `(SELECT COUNT(*) FROM join WHERE join.fk = parent.pk AND also)`: how many rows
+/// of the join entity's `belongs_to` relation `rel` point at the parent, as a column
+/// of the statement that reads the parent. A page then reads its rows and their
+/// counts in one statement (`.expr_as(count_column(..)?, "followers")`). `also`
+/// narrows what is counted, e.g. to one viewer's rows (a 0/1 "did I?" flag over a
+/// unique pair); `Condition::all()` counts every row.
+///
+/// # Errors
+/// [`DbErr::Custom`] for a composite key.
+pub fn count_column(rel: &RelationDef, also: Condition) -> Result<Expr, DbErr> {
+    let fk = Expr::col((rel.from_tbl.sea_orm_table().clone(), column(&rel.from_col)?));
+    let pk = (rel.to_tbl.sea_orm_table().clone(), column(&rel.to_col)?);
+    let counted = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(rel.from_tbl.clone())
+        .cond_where(Condition::all().add(fk.equals(pk)).add(also))
+        .to_owned();
+    Ok(Expr::SubQuery(
+        None,
+        Box::new(counted.into_sub_query_statement()),
+    ))
+}
+
+/// The `also` of [`count_column`] that counts one viewer's rows (`col = viewer`); with
+/// no viewer, a condition no row meets, so the column is 0 for every parent.
+pub fn by_viewer(col: impl ColumnTrait, viewer: Option<i32>) -> Condition {
+    match viewer {
+        Some(v) => Condition::all().add(col.eq(v)),
+        None => Condition::all().add(Expr::val(1).eq(0)),
+    }
 }
 
 /// Every parent whose cached count differs from the real count, in one statement
