@@ -240,7 +240,6 @@ while IFS=$'\t' read -r u _ cookies; do
   page=$(curl -sS --max-time 10 -H "Cookie: $cookies" "$BASE/" || true)
   if signed_in_as "$page" "$u"; then still=$((still + 1)); fi
 done <"$SESSIONS"
-SESSIONS_ROWS=$(sql "SELECT COUNT(*) FROM sessions" 2>/dev/null || echo "?")
 
 stop_app
 
@@ -266,7 +265,7 @@ sqlite_version() { # the SQLite that sqlx links: libsqlite3-sys's bundled copy
   else
     echo "database:  SQLite $(sqlite_version) in a temp file, with the app's own settings (service::db: WAL, synchronous=NORMAL, busy timeout 5000 ms, foreign keys on)"
   fi
-  echo "server:    fwitter serve (axum on tokio, one worker thread per core), pool as service::db sizes it, sessions server-side in table sessions, log at the app's default filter, no request log"
+  echo "server:    fwitter serve (axum on tokio, one worker thread per core), pool as service::db sizes it, sessions in a sealed cookie (no database write on a GET), log at the app's default filter, no request log"
   echo "load:      wrk -t1 -c{$CONNS} -d${DURATION}s --timeout 10s, 127.0.0.1:$PORT; ids 1 + (i*7919) % $U; 3 s warm-up per GET endpoint first"
   echo "seed:      $SEED_LINE"
   echo "signed in: $SIGNED_IN users (user ids 1 + (k*7919) % $U, k < $SIGNED_IN) through GET+POST /signin, cookies kept as the server set them ($COOKIE_NAMES); signed-in runs rotate through them per request"
@@ -299,7 +298,6 @@ sqlite_version() { # the SQLite that sqlx links: libsqlite3-sys's bundled copy
   echo "POST /hearts cross-check (hearts in the table after each run, beyond the seed): $HEARTS_CHECK"
   echo "POST /hearts: every answer is a 303 (a pair already hearted gets a flash, not an error); 4xx = 403 (CSRF refused) or 404, 5xx = server errors."
   echo "Sessions still signed in after the runs: $still of $SIGNED_IN$( ((still == SIGNED_IN)) || echo ' -- WARNING: signed-in rows of the others measured signed-out pages')"
-  echo "Rows in sessions at the end: $SESSIONS_ROWS (every anonymous page view that needs a CSRF token creates one)"
   echo
   echo "Warnings and errors in the server's log ($APP_LOG), by message:"
   sed 's/\x1b\[[0-9;]*m//g' "$APP_LOG" | grep -E '^[0-9TZ:.-]+ +(WARN|ERROR) ' | sed -E 's/^[0-9TZ:.-]+ +//' | sort | uniq -c | sort -rn | head -n 20 || true
