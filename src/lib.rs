@@ -25,7 +25,11 @@ use crate::session::SessionKey;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// Reads.
     pub db: DatabaseConnection,
+    /// Write transactions: on a SQLite file a pool of one connection, elsewhere the
+    /// same pool as `db` (`service::db::connect_pools` says why).
+    pub writer: DatabaseConnection,
     /// The query capture installed on `db` (see `service::assoc::capture`).
     pub log: QueryLog,
     /// Seals the session cookies.
@@ -33,12 +37,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Installs the query capture on `db` (it must not be shared yet) and wraps it,
-    /// with the key that seals session cookies.
-    pub fn new(mut db: DatabaseConnection, session_key: SessionKey) -> Self {
+    /// Installs the query capture on both pools (they must not be shared yet) and
+    /// wraps them, with the key that seals session cookies.
+    pub fn new(pools: service::db::Pools, session_key: SessionKey) -> Self {
+        let service::db::Pools {
+            read: mut db,
+            write: mut writer,
+        } = pools;
         let log = QueryLog::install(&mut db);
+        QueryLog::install(&mut writer);
         Self {
             db,
+            writer,
             log,
             session_key,
         }

@@ -8,6 +8,10 @@ use fwitter::{AppState, app};
 use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
 
+/// See Cargo.toml for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -25,12 +29,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    let db = service::db::connect(&config.database_url).await?;
-    Migrator::up(&db, None).await?;
+    let pools = service::db::connect_pools(&config.database_url).await?;
+    let db = &pools.read;
+    Migrator::up(db, None).await?;
     tracing::info!(database = %config.database_url, "migrated");
 
     match config.command {
-        Some(Command::Seed { scale }) => fwitter::seed::run(&db, scale).await?,
+        Some(Command::Seed { scale }) => fwitter::seed::run(db, scale).await?,
         _ => {
             let key = match &config.secret_key {
                 Some(secret) => SessionKey::derive_from(secret.as_bytes()),
@@ -38,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }?;
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("serving fwitter on http://{}", listener.local_addr()?);
-            axum::serve(listener, app(AppState::new(db, key)))
+            axum::serve(listener, app(AppState::new(pools, key)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -15,6 +15,14 @@
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
 //!
+//! The web app connects with [`connect_pools`]: a pool for reads and, on a SQLite
+//! file, a second pool of **one** connection for write transactions. SQLite has one
+//! writer at a time; with several connections trying, the losers wait in SQLite's
+//! busy handler, which polls with sleeps of 1 to 100 ms, so the lock sits idle
+//! between writers. One writer connection queues them in the pool instead (first
+//! come, first served, woken the moment the connection is free). On PostgreSQL and
+//! MySQL both are the same pool.
+//!
 //! Nothing here changes a server's own durability settings: PostgreSQL keeps its
 //! `synchronous_commit`, MySQL its `innodb_flush_log_at_trx_commit`.
 
@@ -72,6 +80,30 @@ pub fn tune(options: &mut ConnectOptions) {
 /// The database cannot be reached, or the URL is not one SeaORM knows.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options(url)).await
+}
+
+/// A pool for reads and one for write transactions (see the module's notes).
+#[derive(Debug, Clone)]
+pub struct Pools {
+    pub read: DatabaseConnection,
+    /// On a SQLite file: one connection. Elsewhere: the read pool.
+    pub write: DatabaseConnection,
+}
+
+/// Connects the web app's [`Pools`] to `url`.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_pools(url: &str) -> Result<Pools, DbErr> {
+    let read = connect(url).await?;
+    let write = if url.starts_with("sqlite:") && !is_sqlite_memory(url) {
+        let mut one = options(url);
+        one.max_connections(1);
+        Database::connect(one).await?
+    } else {
+        read.clone()
+    };
+    Ok(Pools { read, write })
 }
 
 /// Is `url` an in-memory SQLite database (private to one connection)?

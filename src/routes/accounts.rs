@@ -57,7 +57,7 @@ async fn signup(
 ) -> AppResult<Response> {
     let parsed = parse_signup(&form);
     let result = match parsed {
-        Ok(new) => service::users::register_user(&state.db, new)
+        Ok(new) => service::users::register_user(&state.writer, new)
             .await
             .map_err(|e| match e {
                 UserError::Db(db) => Err(db),

@@ -40,7 +40,7 @@ async fn heart(
     RequireUser(me): RequireUser,
     Form(form): Form<HeartForm>,
 ) -> AppResult<Response> {
-    match service::hearts::heart_tweet(&state.db, me.id, form.tweet_id).await {
+    match service::hearts::heart_tweet(&state.writer, me.id, form.tweet_id).await {
         Ok(()) => session.set_flash("Hearted."),
         Err(HeartError::AlreadyHearted { .. }) => {
             session.set_flash("You have already hearted this tweet.")
@@ -60,7 +60,7 @@ async fn star(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let toggled = match service::hearts::toggle_heart(&state.db, me.id, id).await {
+    let toggled = match service::hearts::toggle_heart(&state.writer, me.id, id).await {
         Ok(t) => t,
         Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
             return Err(AppError::NotFound);

@@ -91,7 +91,7 @@ async fn send(
     let to = form.to.trim().to_owned();
     let refused = match MessageBody::parse(&form.body) {
         Err(e) => e.to_string(),
-        Ok(body) => match service::messages::send_message(&state.db, me.id, &to, body).await {
+        Ok(body) => match service::messages::send_message(&state.writer, me.id, &to, body).await {
             Ok(_) => return Ok(Redirect::to(&format!("/conversations/{to}")).into_response()),
             Err(MessageError::ReceiverNotFound(name)) => format!("There is no user named {name}."),
             Err(MessageError::SenderNotFound(_)) => return Err(AppError::SignInRequired),

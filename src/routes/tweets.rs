@@ -61,7 +61,7 @@ async fn create(
             };
         }
     };
-    service::tweets::post_tweet(&state.db, me.id, body)
+    service::tweets::post_tweet(&state.writer, me.id, body)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     session.set_flash("Tweet posted.");
@@ -74,7 +74,7 @@ async fn delete(
     RequireUser(me): RequireUser,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    match service::tweets::delete_tweet(&state.db, me.id, id).await {
+    match service::tweets::delete_tweet(&state.writer, me.id, id).await {
         Ok(()) => session.set_flash("Tweet deleted."),
         Err(TweetError::NotFound(_)) => return Err(AppError::NotFound),
         Err(TweetError::NotAuthor { .. }) => return Err(AppError::Forbidden),

@@ -134,7 +134,7 @@ async fn follow(
     RequireUser(me): RequireUser,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    match service::follows::follow_user(&state.db, me.id, id).await {
+    match service::follows::follow_user(&state.writer, me.id, id).await {
         Ok(_) => {}
         Err(FollowError::UserNotFound(_)) => return Err(AppError::NotFound),
         Err(FollowError::SelfFollow) => session.set_flash("You cannot follow yourself."),
@@ -151,7 +151,7 @@ async fn unfollow(
     service::users::find_user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    service::follows::unfollow_user(&state.db, me.id, id)
+    service::follows::unfollow_user(&state.writer, me.id, id)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
