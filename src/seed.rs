@@ -46,6 +46,7 @@ pub async fn run(db: &DatabaseConnection, scale: u32) -> Result<(), Box<dyn std:
     // One hash for every demo user: they are demo accounts with a published password.
     let hash = auth::hash_password(DEMO_PASSWORD).map_err(|e| e.to_string())?;
     service::users::set_every_password_hash(db, &hash).await?;
+    service::db::analyze(db).await?;
     println!(
         "seeded {rows} rows: {} users (user1 .. user{}), each signs in with the password {DEMO_PASSWORD:?}",
         data.users.len(),

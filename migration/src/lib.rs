@@ -21,6 +21,7 @@ mod m20261121_000012_create_genres;
 mod m20261121_000013_create_songs;
 mod m20261121_000014_create_sessions;
 mod m20261122_000015_drop_sessions;
+mod m20261122_000016_drop_redundant_tweets_user_id_index;
 
 /// Applies and rolls back every migration of the workspace.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000013_create_songs::Migration),
             Box::new(m20261121_000014_create_sessions::Migration),
             Box::new(m20261122_000015_drop_sessions::Migration),
+            Box::new(m20261122_000016_drop_redundant_tweets_user_id_index::Migration),
         ]
     }
 }
