@@ -1,7 +1,9 @@
 //! The benchmark of `bench/WORKLOAD.md`: the same nine workloads on the same data set,
-//! once through the service layer exactly as the app uses it (`service`) and once as
-//! hand-written SQL on the same sqlx pool (`raw`, the floor), each from an empty
-//! database. Prints one JSON line per workload.
+//! once through the service layer exactly as the app uses it (`service`, on the app's
+//! pool from `service::db`) and once as hand-written SQL on one plain sqlx connection
+//! (`raw`, the floor: no pool, no ORM, prepared statements, the same schema and SQLite
+//! settings), each from an empty database. Prints one JSON line per workload on
+//! stdout and, when both ran, the ratio service/raw of each workload on stderr.
 //!
 //! ```sh
 //! cargo run --release --example bench -- --backend sqlite --scale 1 --impl both
@@ -12,6 +14,7 @@
 //! or `mysql://root@127.0.0.1:3306/mysql`, dropped at the end), `--scale N` (default
 //! 1), `--impl service|raw|both` (default both).
 
+use std::cell::RefCell;
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -20,8 +23,7 @@ use entity::tweet;
 use fwitter::scratch::{ScratchDb, unique_suffix};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, ModelTrait,
-    QueryOrder, Statement,
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, ModelTrait, QueryOrder, Statement,
 };
 use service::assoc::QueryLog;
 use service::hearts::HeartError;
@@ -38,14 +40,17 @@ const FEED_LENGTH: u64 = 30;
 const DESTROYED_USERS: i32 = 100;
 
 /// Rows pointing at a missing parent, in one statement (the same on all backends).
+/// Outer joins, not `NOT EXISTS (..) OR NOT EXISTS (..)`: PostgreSQL cannot turn an OR
+/// of subqueries into anti-joins and probed an index per row (about 0.5 s at S=1, most
+/// of the workload on both implementations); joins are hashed or merged.
 const ORPHANS: &str = "SELECT \
-    (SELECT COUNT(*) FROM hearts h WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = h.user_id) \
-        OR NOT EXISTS (SELECT 1 FROM tweets t WHERE t.id = h.tweet_id)) \
-  + (SELECT COUNT(*) FROM tweets t WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)) \
-  + (SELECT COUNT(*) FROM follows f WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = f.follower_id) \
-        OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = f.followed_id)) \
-  + (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.sender_id) \
-        OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.receiver_id))";
+    (SELECT COUNT(*) FROM hearts h LEFT JOIN users u ON u.id = h.user_id \
+        LEFT JOIN tweets t ON t.id = h.tweet_id WHERE u.id IS NULL OR t.id IS NULL) \
+  + (SELECT COUNT(*) FROM tweets t LEFT JOIN users u ON u.id = t.user_id WHERE u.id IS NULL) \
+  + (SELECT COUNT(*) FROM follows f LEFT JOIN users a ON a.id = f.follower_id \
+        LEFT JOIN users b ON b.id = f.followed_id WHERE a.id IS NULL OR b.id IS NULL) \
+  + (SELECT COUNT(*) FROM messages m LEFT JOIN users a ON a.id = m.sender_id \
+        LEFT JOIN users b ON b.id = m.receiver_id WHERE a.id IS NULL OR b.id IS NULL)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -128,6 +133,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// One workload's result line.
+#[derive(Clone)]
 struct Line {
     workload: &'static str,
     elapsed: Duration,
@@ -135,15 +141,17 @@ struct Line {
     check: i64,
 }
 
-/// The run's fixed fields, to print lines.
+/// The run's fixed fields, to print lines; keeps the lines for the summary.
 struct Run {
     imp: Impl,
     backend: Backend,
     scale: u32,
+    printed: RefCell<Vec<Line>>,
 }
 
 impl Run {
     fn print(&self, line: &Line) {
+        self.printed.borrow_mut().push(line.clone());
         println!(
             r#"{{"impl":"{}","backend":"{}","scale":{},"workload":"{}","ms":{:.1},"queries":{},"check":{}}}"#,
             self.imp.name(),
@@ -170,11 +178,13 @@ async fn main() -> ExitCode {
         }
     };
     let data = DataSet::generate(args.scale);
+    let mut finished = Vec::new();
     for &imp in &args.impls {
         let run = Run {
             imp,
             backend: args.backend,
             scale: args.scale,
+            printed: RefCell::new(Vec::new()),
         };
         let fresh = match FreshDb::create(args.backend, args.server.as_deref()).await {
             Ok(fresh) => fresh,
@@ -185,21 +195,60 @@ async fn main() -> ExitCode {
         };
         let result = match imp {
             Impl::Service => service_impl::run(&fresh.db, &fresh.log, &data, &run).await,
-            Impl::Raw => raw::run(&fresh.db, &fresh.log, &data, &run).await,
+            Impl::Raw => raw::run(&fresh.db, &fresh.url, &fresh.log, &data, &run).await,
         };
         fresh.drop_database().await;
         if let Err(e) = result {
             eprintln!("bench: {} failed: {e}", imp.name());
             return ExitCode::FAILURE;
         }
+        finished.push(run);
+    }
+    if let [service, raw] = &finished[..] {
+        print_ratios(service, raw);
     }
     ExitCode::SUCCESS
+}
+
+/// Service time over raw time, per workload, on stderr (stdout stays the spec's JSON
+/// lines). Only ratios taken in one run mean anything on a shared machine.
+fn print_ratios(service: &Run, raw: &Run) {
+    eprintln!(
+        "service/raw on {}, scale {}:",
+        service.backend.name(),
+        service.scale
+    );
+    eprintln!(
+        "  {:<16} {:>10} {:>10} {:>7}   {:>9} {:>9}",
+        "workload", "service ms", "raw ms", "ratio", "svc stmts", "raw stmts"
+    );
+    let raw_lines = raw.printed.borrow();
+    for s in service.printed.borrow().iter() {
+        let Some(r) = raw_lines.iter().find(|r| r.workload == s.workload) else {
+            continue;
+        };
+        let (s_ms, r_ms) = (
+            s.elapsed.as_secs_f64() * 1000.0,
+            r.elapsed.as_secs_f64() * 1000.0,
+        );
+        eprintln!(
+            "  {:<16} {:>10.1} {:>10.1} {:>6.2}x   {:>9} {:>9}",
+            s.workload,
+            s_ms,
+            r_ms,
+            s_ms / r_ms.max(0.001),
+            s.queries,
+            r.queries
+        );
+    }
 }
 
 /// An empty database of its own: a temporary SQLite file, or `bench_<random>` on a
 /// server; migrated by the `seed` workload, removed by [`FreshDb::drop_database`].
 struct FreshDb {
     db: DatabaseConnection,
+    /// For the raw implementation's own connection.
+    url: String,
     log: QueryLog,
     cleanup: Cleanup,
 }
@@ -230,16 +279,17 @@ impl FreshDb {
                 (scratch.url.clone(), Cleanup::Server(scratch))
             }
         };
-        let mut options = ConnectOptions::new(url);
-        options.sqlx_logging(false).max_connections(4);
-        // The usual server settings for a SQLite file; both implementations share them.
-        options.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-        });
-        let mut db = Database::connect(options).await?;
+        // The app's own pool and settings, its size included: the service is measured
+        // as the app runs it (the workloads send one statement at a time, so a larger
+        // pool would not help them).
+        let mut db = Database::connect(service::db::options(&url)).await?;
         let log = QueryLog::install(&mut db);
-        Ok(Self { db, log, cleanup })
+        Ok(Self {
+            db,
+            url,
+            log,
+            cleanup,
+        })
     }
 
     async fn drop_database(self) {
@@ -415,9 +465,8 @@ mod service_impl {
         run.print(&line);
 
         let line = measure(log, "destroy_users", async {
-            for id in 1..=DESTROYED_USERS {
-                service::users::destroy_user(db, id).await?;
-            }
+            let ids: Vec<i32> = (1..=DESTROYED_USERS).collect();
+            service::users::destroy_users(db, &ids).await?;
             let row = db
                 .query_one_raw(Statement::from_string(db.get_database_backend(), ORPHANS))
                 .await?
@@ -446,8 +495,9 @@ struct Sql {
     counter_value: &'static str,
     heart_delete: &'static str,
     feed: &'static str,
-    destroy_counters: &'static str,
-    destroy_user: &'static str,
+    /// `destroy_users`, in order; each statement binds (first id, last id) once per
+    /// `BETWEEN`, the count given beside it.
+    destroy: Vec<(&'static str, usize)>,
 }
 
 const USER_COLUMNS: &str = "id, username, email, salutation, password_hash, created_at, updated_at";
@@ -519,14 +569,64 @@ impl Sql {
                  WHERE t.user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
                  ORDER BY t.created_at DESC, t.id DESC LIMIT {FEED_LENGTH}"
             )),
-            destroy_counters: s(
-                "UPDATE tweets SET hearts_count = hearts_count - 1 \
-                 WHERE id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)"
-                    .into(),
-            ),
-            destroy_user: s("DELETE FROM users WHERE id = ?".into()),
+            destroy: destroy_statements(backend)
+                .into_iter()
+                .map(|text| {
+                    let ranges = text.matches("BETWEEN").count();
+                    (s(text), ranges)
+                })
+                .collect(),
         }
     }
+}
+
+/// Deletes users `first..=last` with every dependent row, set-based, children first:
+/// the counter caches of the surviving tweets they hearted (each lowered by the hearts
+/// it loses), then hearts, follows, messages, tweets and users, one statement each
+/// (`rawfloor`'s six). Explicit deletes beat letting `DELETE FROM users` cascade, which
+/// SQLite does row by row (one run at S=1: 36 ms against 52 ms); the schema's ON DELETE
+/// CASCADE still covers the tables the data set leaves empty (user_items, sessions).
+fn destroy_statements(backend: Backend) -> Vec<String> {
+    let lost = "SELECT tweet_id, COUNT(*) AS n FROM hearts WHERE user_id BETWEEN ? AND ? \
+                GROUP BY tweet_id";
+    let mut out = Vec::new();
+    if backend == Backend::Mysql {
+        out.push(format!(
+            "UPDATE tweets JOIN ({lost}) AS d ON d.tweet_id = tweets.id \
+             SET tweets.hearts_count = tweets.hearts_count - d.n \
+             WHERE tweets.user_id NOT BETWEEN ? AND ?"
+        ));
+        // MariaDB scans the whole table for `DELETE .. IN (SELECT ..)`; a join delete
+        // uses the indexes.
+        out.push(
+            "DELETE hearts FROM hearts JOIN tweets ON tweets.id = hearts.tweet_id \
+             WHERE tweets.user_id BETWEEN ? AND ?"
+                .into(),
+        );
+        out.push("DELETE FROM hearts WHERE user_id BETWEEN ? AND ?".into());
+    } else {
+        out.push(format!(
+            "UPDATE tweets SET hearts_count = hearts_count - d.n FROM ({lost}) AS d \
+             WHERE tweets.id = d.tweet_id AND tweets.user_id NOT BETWEEN ? AND ?"
+        ));
+        out.push(
+            "DELETE FROM hearts WHERE user_id BETWEEN ? AND ? \
+             OR tweet_id IN (SELECT id FROM tweets WHERE user_id BETWEEN ? AND ?)"
+                .into(),
+        );
+    }
+    out.push(
+        "DELETE FROM follows WHERE follower_id BETWEEN ? AND ? OR followed_id BETWEEN ? AND ?"
+            .into(),
+    );
+    out.push(
+        "DELETE FROM messages WHERE sender_id BETWEEN ? AND ? OR receiver_id BETWEEN ? AND ?"
+            .into(),
+    );
+    out.push("DELETE FROM tweets WHERE user_id BETWEEN ? AND ?".into());
+    // Last, so its row count is the number of users deleted.
+    out.push("DELETE FROM users WHERE id BETWEEN ? AND ?".into());
+    out
 }
 
 /// `?` placeholders as PostgreSQL's `$1, $2, ...` (the statements here hold no `?`
@@ -546,30 +646,87 @@ fn numbered(sql: &str) -> String {
     out
 }
 
-/// The same workloads as hand-written SQL on the SeaORM connection's own sqlx pool:
-/// the least work a program can do. Statements are counted by hand; the schema is
-/// created by the same `Migrator`, whose statements the [`QueryLog`] counts.
+/// The same workloads as hand-written SQL on one plain sqlx connection (no pool, no
+/// ORM; `sqlx::query` prepares each statement once and keeps it): the least work a
+/// program can do over the same driver, like `rawfloor` of the shared anchors. The
+/// connection has the app's driver settings (`service::db`: on SQLite WAL,
+/// synchronous=NORMAL, busy timeout, foreign keys, statement cache). The schema is
+/// the app's, created by the same `Migrator` on the SeaORM connection (whose
+/// statements the [`QueryLog`] counts); every other statement goes over the plain
+/// connection and is counted by hand.
 mod raw {
     use super::*;
+    use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _};
 
     pub async fn run(
         db: &DatabaseConnection,
+        url: &str,
         log: &QueryLog,
         data: &DataSet,
         run: &Run,
     ) -> Result<(), BoxError> {
         let sql = Sql::for_backend(run.backend);
+        // Connected before any workload starts, as the service's pool is.
         match run.backend {
             Backend::Sqlite => {
-                sqlite::run(db.get_sqlite_connection_pool(), db, log, data, run, &sql).await
+                let options = service::db::sqlite_settings(url.parse::<SqliteConnectOptions>()?)
+                    .disable_statement_logging();
+                let mut conn = SqliteConnection::connect_with(&options).await?;
+                check_sqlite_settings(&mut conn).await?;
+                let result = sqlite::run(&mut conn, db, log, data, run, &sql).await;
+                conn.close().await?;
+                result
             }
             Backend::Postgres => {
-                postgres::run(db.get_postgres_connection_pool(), db, log, data, run, &sql).await
+                let options = service::db::postgres_settings(url.parse::<PgConnectOptions>()?)
+                    .disable_statement_logging();
+                let mut conn = PgConnection::connect_with(&options).await?;
+                let result = postgres::run(&mut conn, db, log, data, run, &sql).await;
+                conn.close().await?;
+                result
             }
             Backend::Mysql => {
-                mysql::run(db.get_mysql_connection_pool(), db, log, data, run, &sql).await
+                let options = service::db::mysql_settings(url.parse::<MySqlConnectOptions>()?)
+                    .disable_statement_logging();
+                let mut conn = MySqlConnection::connect_with(&options).await?;
+                let result = mysql::run(&mut conn, db, log, data, run, &sql).await;
+                conn.close().await?;
+                result
             }
         }
+    }
+
+    /// Refuses to run unless the connection has the settings the floor claims, the
+    /// app's (foreign keys on: the floor pays for the same checks). Not timed.
+    async fn check_sqlite_settings(conn: &mut SqliteConnection) -> Result<(), BoxError> {
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        let busy_ms: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?;
+        let wanted_busy_ms = service::db::SQLITE_BUSY_TIMEOUT.as_millis();
+        if !journal.eq_ignore_ascii_case("wal")
+            || synchronous != 1
+            || foreign_keys != 1
+            || u128::try_from(busy_ms).ok() != Some(wanted_busy_ms)
+        {
+            return Err(format!(
+                "the raw connection is not set up like service::db: journal_mode={journal}, \
+                 synchronous={synchronous}, foreign_keys={foreign_keys}, busy_timeout={busy_ms}"
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Whether a driver error is a unique violation (MySQL's duplicate heart).
@@ -580,14 +737,15 @@ mod raw {
     /// Stamps the raw workloads out for one sqlx driver: the code is the same, the
     /// types differ (sqlx's generic bounds across drivers would hide the SQL).
     macro_rules! raw_workloads {
-        ($module:ident, $driver:ty) => {
+        ($module:ident, $driver:ty, $connection:ty) => {
             pub mod $module {
                 use super::super::*;
                 use super::is_duplicate;
                 use chrono::{DateTime, Utc};
-                use sea_orm::sqlx::{self, Pool, QueryBuilder, Row};
+                use sea_orm::sqlx::{self, Connection, QueryBuilder, Row};
 
                 type Db = $driver;
+                type Conn = $connection;
 
                 /// The rows the service decodes, decoded the cheapest way.
                 #[allow(dead_code)]
@@ -641,14 +799,14 @@ mod raw {
                 /// Multi-row INSERTs of `columns` values per row, chunked under every
                 /// backend's parameter limit, in one transaction.
                 async fn insert_rows<T>(
-                    pool: &Pool<Db>,
+                    conn: &mut Conn,
                     head: &'static str,
                     rows: &[T],
                     columns: usize,
                     mut push: impl FnMut(sqlx::query_builder::Separated<'_, Db, &'static str>, &T),
                 ) -> Result<usize, BoxError> {
                     let mut statements = 0;
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     for chunk in rows.chunks(8_000 / columns) {
                         let mut qb = QueryBuilder::<Db>::new(head);
                         qb.push_values(chunk, |b, row| push(b, row));
@@ -659,11 +817,11 @@ mod raw {
                     Ok(statements)
                 }
 
-                async fn seed(pool: &Pool<Db>, data: &DataSet) -> Result<usize, BoxError> {
+                async fn seed(conn: &mut Conn, data: &DataSet) -> Result<usize, BoxError> {
                     let at = service::workload::epoch();
                     let mut n = 0;
                     n += insert_rows(
-                        pool,
+                        &mut *conn,
                         "INSERT INTO users (id, username, email, salutation, password_hash, created_at, updated_at) ",
                         &data.users,
                         7,
@@ -679,7 +837,7 @@ mod raw {
                     )
                     .await?;
                     n += insert_rows(
-                        pool,
+                        &mut *conn,
                         "INSERT INTO tweets (id, user_id, content, created_at, hearts_count) ",
                         &data.tweets,
                         5,
@@ -693,7 +851,7 @@ mod raw {
                     )
                     .await?;
                     n += insert_rows(
-                        pool,
+                        &mut *conn,
                         "INSERT INTO hearts (user_id, tweet_id, created_at, updated_at) ",
                         &data.hearts,
                         4,
@@ -706,7 +864,7 @@ mod raw {
                     )
                     .await?;
                     n += insert_rows(
-                        pool,
+                        &mut *conn,
                         "INSERT INTO follows (follower_id, followed_id, created_at) ",
                         &data.follows,
                         3,
@@ -718,7 +876,7 @@ mod raw {
                     )
                     .await?;
                     n += insert_rows(
-                        pool,
+                        &mut *conn,
                         "INSERT INTO messages (sender_id, receiver_id, body, created_at) ",
                         &data.messages,
                         4,
@@ -754,7 +912,7 @@ mod raw {
                 }
 
                 pub async fn run(
-                    pool: &Pool<Db>,
+                    conn: &mut Conn,
                     db: &DatabaseConnection,
                     log: &QueryLog,
                     data: &DataSet,
@@ -768,7 +926,7 @@ mod raw {
                     measure(run, "seed", async {
                         let (migrated, capture) = log.capture(Migrator::up(db, None)).await;
                         migrated?;
-                        let statements = seed(pool, data).await?;
+                        let statements = seed(&mut *conn, data).await?;
                         Ok((data.rows() as i64, capture.count() + statements))
                     })
                     .await?;
@@ -778,17 +936,17 @@ mod raw {
                         let (mut sum, mut q) = (0, 0);
                         for i in 0..PAGES {
                             let id = to_i32(probe(i, users));
-                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(pool).await?;
+                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(&mut *conn).await?;
                             q += 1;
                             let Some(row) = row else { continue };
                             let user = user_at(&row, 0)?;
-                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(pool).await?;
+                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(&mut *conn).await?;
                             q += 1;
                             for row in &rows {
                                 let tweet = tweet_at(row, 0)?;
                                 let n: i64 = sqlx::query_scalar(sql.heart_count)
                                     .bind(tweet.id)
-                                    .fetch_one(pool)
+                                    .fetch_one(&mut *conn)
                                     .await?;
                                 q += 1;
                                 sum += n;
@@ -802,11 +960,11 @@ mod raw {
                         let (mut sum, mut q) = (0, 0);
                         for i in 0..PAGES {
                             let id = to_i32(probe(i, users));
-                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(pool).await?;
+                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(&mut *conn).await?;
                             q += 1;
                             let Some(row) = row else { continue };
                             let user = user_at(&row, 0)?;
-                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(pool).await?;
+                            let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(&mut *conn).await?;
                             q += 1;
                             for row in &rows {
                                 sum += i64::from(tweet_at(row, 0)?.hearts_count);
@@ -821,7 +979,7 @@ mod raw {
                         for i in 0..LIKE_READS {
                             let rows = sqlx::query(sql.liked_tweets)
                                 .bind(to_i32(probe(i, users)))
-                                .fetch_all(pool)
+                                .fetch_all(&mut *conn)
                                 .await?;
                             for row in &rows {
                                 tweet_at(row, 0)?;
@@ -837,7 +995,7 @@ mod raw {
                         for i in 0..LIKE_READS {
                             let rows = sqlx::query(sql.likers)
                                 .bind(to_i32(probe(i, tweets)))
-                                .fetch_all(pool)
+                                .fetch_all(&mut *conn)
                                 .await?;
                             for row in &rows {
                                 user_at(row, 0)?;
@@ -856,7 +1014,7 @@ mod raw {
                             let user_id = to_i32(probe(i, users));
                             let tweet_id = to_i32(probe(i * 31 + 7, tweets));
                             let now = Utc::now();
-                            let mut tx = pool.begin().await?;
+                            let mut tx = conn.begin().await?;
                             let inserted = sqlx::query(sql.heart_insert)
                                 .bind(user_id)
                                 .bind(tweet_id)
@@ -888,7 +1046,7 @@ mod raw {
                         for i in 0..HEART_WRITES {
                             let user_id = to_i32(probe(i, users));
                             let tweet_id = to_i32(probe(i * 13 + 3, tweets));
-                            let mut tx = pool.begin().await?;
+                            let mut tx = conn.begin().await?;
                             let deleted = sqlx::query(sql.heart_delete)
                                 .bind(user_id)
                                 .bind(tweet_id)
@@ -937,7 +1095,7 @@ mod raw {
                         for i in 0..FEEDS {
                             let rows = sqlx::query(sql.feed)
                                 .bind(to_i32(probe(i, users)))
-                                .fetch_all(pool)
+                                .fetch_all(&mut *conn)
                                 .await?;
                             for row in &rows {
                                 tweet_at(row, 0)?;
@@ -949,19 +1107,25 @@ mod raw {
                     })
                     .await?;
 
-                    // The database's ON DELETE CASCADE removes every dependent row; the
-                    // program only keeps the counter caches of the tweets the user hearted.
+                    // A handful of set-based statements for all the users (see
+                    // `destroy_statements`), in one transaction.
                     measure(run, "destroy_users", async {
-                        let mut q = 0;
-                        for id in 1..=DESTROYED_USERS {
-                            let mut tx = pool.begin().await?;
-                            sqlx::query(sql.destroy_counters).bind(id).execute(&mut *tx).await?;
-                            sqlx::query(sql.destroy_user).bind(id).execute(&mut *tx).await?;
-                            tx.commit().await?;
-                            q += 2;
+                        let (first, last) = (1, DESTROYED_USERS);
+                        let mut tx = conn.begin().await?;
+                        let mut deleted = 0;
+                        for (text, ranges) in &sql.destroy {
+                            let mut query = sqlx::query(*text);
+                            for _ in 0..*ranges {
+                                query = query.bind(first).bind(last);
+                            }
+                            deleted = query.execute(&mut *tx).await?.rows_affected();
                         }
-                        let orphans: i64 = sqlx::query_scalar(ORPHANS).fetch_one(pool).await?;
-                        Ok((orphans, q + 1))
+                        tx.commit().await?;
+                        if deleted != u64::from(last.unsigned_abs()) {
+                            return Err(format!("destroy_users deleted {deleted} users").into());
+                        }
+                        let orphans: i64 = sqlx::query_scalar(ORPHANS).fetch_one(&mut *conn).await?;
+                        Ok((orphans, sql.destroy.len() + 1))
                     })
                     .await?;
                     Ok(())
@@ -970,7 +1134,15 @@ mod raw {
         };
     }
 
-    raw_workloads!(sqlite, sea_orm::sqlx::Sqlite);
-    raw_workloads!(postgres, sea_orm::sqlx::Postgres);
-    raw_workloads!(mysql, sea_orm::sqlx::MySql);
+    raw_workloads!(
+        sqlite,
+        sea_orm::sqlx::Sqlite,
+        sea_orm::sqlx::SqliteConnection
+    );
+    raw_workloads!(
+        postgres,
+        sea_orm::sqlx::Postgres,
+        sea_orm::sqlx::PgConnection
+    );
+    raw_workloads!(mysql, sea_orm::sqlx::MySql, sea_orm::sqlx::MySqlConnection);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::Utc;
 use common::{TestDb, rows, seed};
-use entity::{appointment, doctor, follow, genre, heart, item, song, tweet, user_item};
+use entity::{appointment, doctor, follow, genre, heart, item, patient, song, tweet, user_item};
 use sea_orm::{ConnectionTrait, EntityTrait, RelationTrait};
 use service::assoc::dependent::{Rule, check_foreign_keys};
 use service::assoc::join::{attach, attach_new, contains, detach, sync, toggle};
@@ -557,6 +557,119 @@ async fn destroy_honours_restrict_nullify_and_destroy() {
     assert!(
         matches!(err, AssocError::NotFound { ref entity, id: 12345, .. } if entity == "items"),
         "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restrict_rule_refuses_a_whole_batch_and_writes_nothing() {
+    let t = TestDb::new().await;
+    let g = graph();
+    let free = clinic::add_doctor(&t.db, name("Dr Free")).await.unwrap();
+    let busy = clinic::add_doctor(&t.db, name("Dr Busy")).await.unwrap();
+    let booked = clinic::add_doctor(&t.db, name("Dr Booked")).await.unwrap();
+    let amy = clinic::add_patient(&t.db, name("Amy")).await.unwrap();
+    let rory = clinic::add_patient(&t.db, name("Rory")).await.unwrap();
+    for (doc, pat) in [(&busy, &amy), (&busy, &rory), (&booked, &amy)] {
+        clinic::book_appointment(&t.db, doc.id, pat.id, Utc::now())
+            .await
+            .unwrap();
+    }
+
+    let err = g
+        .destroy_many(&t.db, doctor::Entity, &[free.id, busy.id, booked.id])
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, AssocError::Restricted { ref entity, id, ref relation, rows: 2 }
+            if entity == "doctors" && id == i64::from(busy.id) && relation == "appointments.doctor_id"),
+        "{err:?}"
+    );
+    assert_eq!(
+        rows(&t.db, "doctors").await,
+        3,
+        "not even the free doctor goes"
+    );
+    assert_eq!(rows(&t.db, "appointments").await, 3);
+
+    // Patients cascade: the same batch call takes both and their appointments.
+    let steps = g
+        .destroy_many(&t.db, patient::Entity, &[amy.id, rory.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.relation.as_str(), s.rows))
+            .collect::<Vec<_>>(),
+        [("appointments.patient_id", 3)]
+    );
+    assert_eq!(rows(&t.db, "patients").await, 0);
+    assert_eq!(rows(&t.db, "appointments").await, 0);
+}
+
+#[tokio::test]
+async fn destroying_more_ids_than_a_statement_lists_takes_all_or_nothing() {
+    use sea_orm::ActiveValue::Set;
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    // More ids than destroy lists in one statement (10,000): the batch is cut in two,
+    // in one transaction.
+    for chunk in 0..11 {
+        let rows = (0..1_000).map(|i| item::ActiveModel {
+            name: Set(format!("item {}", chunk * 1_000 + i)),
+            ..Default::default()
+        });
+        item::Entity::insert_many(rows)
+            .exec_without_returning(&t.db)
+            .await
+            .unwrap();
+    }
+    let mut ids: Vec<i32> = item::Entity::find()
+        .all(&t.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    ids.sort_unstable();
+    store::buy_item(&t.db, ann.id, ids[5]).await.unwrap();
+    store::buy_item(&t.db, ann.id, ids[10_500]).await.unwrap();
+    let missing = ids[10_999] + 1;
+
+    let mut with_missing = ids.clone();
+    with_missing.push(missing);
+    let err = graph()
+        .destroy_many(&t.db, item::Entity, &with_missing)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AssocError::NotFound { ref entity, id, .. } if entity == "items" && id == i64::from(missing)),
+        "{err:?}"
+    );
+    assert_eq!(
+        rows(&t.db, "items").await,
+        11_000,
+        "the first part is rolled back too"
+    );
+    assert_eq!(rows(&t.db, "user_items").await, 2);
+
+    let (steps, cap) = t
+        .log
+        .capture(graph().destroy_many(&t.db, item::Entity, &ids))
+        .await;
+    let steps = steps.unwrap();
+    assert_eq!(steps.len(), 1, "{steps:#?}");
+    assert_eq!(
+        (steps[0].relation.as_str(), steps[0].rows),
+        ("user_items.item_id", 2)
+    );
+    assert_eq!(rows(&t.db, "items").await, 0);
+    assert_eq!(rows(&t.db, "user_items").await, 0);
+    assert_eq!(
+        cap.count(),
+        2 * 3,
+        "per 10,000 ids: read the keys, delete the join rows, delete the items"
     );
 }
 

@@ -1,5 +1,5 @@
 //! Tweets (post, delete, `Tweet#username`) and users (register, destroy with
-//! everything that depends on them).
+//! everything that depends on them, one at a time or many at once).
 //!
 //! Every test starts from a fresh database; every refused write is checked for what it
 //! left behind.
@@ -7,7 +7,7 @@
 mod common;
 
 use common::{TestDb, rows, seed};
-use entity::tweet;
+use entity::{follow, heart, message, tweet, user};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use service::assoc::counter;
 use service::follows::follow_user;
@@ -16,7 +16,7 @@ use service::input::{Email, InputError, MessageBody, Salutation, TweetBody, User
 use service::messages::send_message;
 use service::schema::hearts_counter;
 use service::tweets::{TweetError, delete_tweet, post_tweet, tweet_username};
-use service::users::{NewUser, UserError, destroy_user, register_user};
+use service::users::{NewUser, UserError, destroy_user, destroy_users, register_user};
 
 /// An id no row has: fresh databases count from 1.
 const MISSING: i32 = 999_999;
@@ -379,5 +379,266 @@ async fn destroying_a_missing_user_is_not_found_and_changes_nothing() {
     );
     assert_eq!(every_table(&t.db).await, before);
     assert_eq!(hearts_count(&t.db, tweet.id).await, Some(1));
+    assert_eq!(counter::verify(&t.db, &hearts_counter()).await, Ok(vec![]));
+}
+
+// --- Destroying many users at once ---------------------------------------------------
+
+/// What is left, as `(from, to)` pairs sorted: hearts (user, tweet), follows
+/// (follower, followed), messages (sender, receiver); and the tweets' ids.
+async fn left(db: &DatabaseConnection) -> [Vec<(i32, i32)>; 4] {
+    let mut hearts: Vec<_> = heart::Entity::find()
+        .all(db)
+        .await
+        .expect("read hearts")
+        .iter()
+        .map(|h| (h.user_id, h.tweet_id))
+        .collect();
+    let mut follows: Vec<_> = follow::Entity::find()
+        .all(db)
+        .await
+        .expect("read follows")
+        .iter()
+        .map(|f| (f.follower_id, f.followed_id))
+        .collect();
+    let mut messages: Vec<_> = message::Entity::find()
+        .all(db)
+        .await
+        .expect("read messages")
+        .iter()
+        .map(|m| (m.sender_id, m.receiver_id))
+        .collect();
+    let mut tweets: Vec<_> = tweet::Entity::find()
+        .all(db)
+        .await
+        .expect("read tweets")
+        .iter()
+        .map(|t| (t.user_id, t.id))
+        .collect();
+    for rows in [&mut hearts, &mut follows, &mut messages, &mut tweets] {
+        rows.sort_unstable();
+    }
+    [hearts, follows, messages, tweets]
+}
+
+/// Four users who all heart, follow and message each other, two tweets each: every
+/// relation a destroy touches has rows pointing at every user.
+async fn four_friends(db: &DatabaseConnection) -> (Vec<user::Model>, Vec<tweet::Model>) {
+    let mut users = Vec::new();
+    for name in ["ann", "bob", "cat", "dan"] {
+        users.push(seed::user(db, name).await);
+    }
+    let mut tweets = Vec::new();
+    for author in &users {
+        for n in 1..=2 {
+            let text = format!("{} {n}", author.username);
+            tweets.push(seed::tweet(db, author, &text).await);
+        }
+    }
+    for fan in &users {
+        for post in &tweets {
+            if post.user_id != fan.id {
+                heart_tweet(db, fan.id, post.id).await.expect("heart");
+            }
+        }
+        for other in users.iter().filter(|u| u.id != fan.id) {
+            follow_user(db, fan.id, other.id).await.expect("follow");
+            send(db, fan, &other.username).await;
+        }
+    }
+    (users, tweets)
+}
+
+#[tokio::test]
+async fn destroying_several_users_at_once_removes_exactly_their_tweets_hearts_follows_and_messages()
+{
+    let t = TestDb::new().await;
+    let (users, _) = four_friends(&t.db).await;
+    let [ann, bob, cat, dan] = [&users[0], &users[1], &users[2], &users[3]];
+    let [hearts, follows, messages, tweets] = left(&t.db).await;
+    let survives =
+        |a: i32, b: i32| ![ann.id, bob.id].contains(&a) && ![ann.id, bob.id].contains(&b);
+    let author = |tweet_id: i32| {
+        tweets
+            .iter()
+            .find(|(_, id)| *id == tweet_id)
+            .map(|(u, _)| *u)
+    };
+
+    let result = destroy_users(&t.db, &[ann.id, bob.id]).await;
+
+    assert!(result.is_ok(), "{result:?}");
+    let expected = [
+        hearts
+            .iter()
+            .copied()
+            .filter(|&(u, tw)| author(tw).is_some_and(|a| survives(u, a)))
+            .collect::<Vec<_>>(),
+        follows
+            .iter()
+            .copied()
+            .filter(|&(a, b)| survives(a, b))
+            .collect(),
+        messages
+            .iter()
+            .copied()
+            .filter(|&(a, b)| survives(a, b))
+            .collect(),
+        tweets
+            .iter()
+            .copied()
+            .filter(|&(u, _)| survives(u, u))
+            .collect(),
+    ];
+    assert_eq!(
+        left(&t.db).await,
+        expected,
+        "only cat's and dan's rows are left"
+    );
+    assert_eq!(
+        every_table(&t.db).await,
+        [
+            ("users", 2),
+            ("tweets", 4),
+            ("hearts", 4),
+            ("follows", 2),
+            ("messages", 2)
+        ],
+        "cat and dan, their two tweets each, their hearts on each other's tweets, \
+         following and messaging each other"
+    );
+    let names: Vec<String> = user::Entity::find()
+        .all(&t.db)
+        .await
+        .expect("read users")
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, [cat.username.clone(), dan.username.clone()]);
+}
+
+#[tokio::test]
+async fn destroying_several_users_lowers_each_remaining_tweets_count_by_the_hearts_it_lost() {
+    let t = TestDb::new().await;
+    let (users, tweets) = four_friends(&t.db).await;
+    let [ann, bob, cat, dan] = [&users[0], &users[1], &users[2], &users[3]];
+    // Every tweet has a heart from each of the three other users.
+    for post in &tweets {
+        assert_eq!(hearts_count(&t.db, post.id).await, Some(3));
+    }
+    // One more tweet by cat that only ann hearted, and one nobody hearted.
+    let anns_pick = seed::tweet(&t.db, cat, "ann liked this").await;
+    let unloved = seed::tweet(&t.db, dan, "nobody liked this").await;
+    heart_tweet(&t.db, ann.id, anns_pick.id)
+        .await
+        .expect("heart");
+
+    let result = destroy_users(&t.db, &[ann.id, bob.id]).await;
+
+    assert!(result.is_ok(), "{result:?}");
+    for post in tweets
+        .iter()
+        .filter(|p| [cat.id, dan.id].contains(&p.user_id))
+    {
+        assert_eq!(
+            hearts_count(&t.db, post.id).await,
+            Some(1),
+            "{}: lost ann's and bob's hearts, kept the other survivor's",
+            post.content
+        );
+    }
+    assert_eq!(hearts_count(&t.db, anns_pick.id).await, Some(0));
+    assert_eq!(hearts_count(&t.db, unloved.id).await, Some(0));
+    assert_eq!(counter::verify(&t.db, &hearts_counter()).await, Ok(vec![]));
+}
+
+#[tokio::test]
+async fn destroying_users_with_one_missing_is_not_found_and_deletes_nobody() {
+    let t = TestDb::new().await;
+    let (users, tweets) = four_friends(&t.db).await;
+    let before = every_table(&t.db).await;
+
+    let result = destroy_users(&t.db, &[users[0].id, MISSING, users[1].id]).await;
+
+    assert!(
+        matches!(result, Err(UserError::NotFound(MISSING))),
+        "{result:?}"
+    );
+    assert_eq!(every_table(&t.db).await, before);
+    assert_eq!(hearts_count(&t.db, tweets[7].id).await, Some(3));
+    assert_eq!(counter::verify(&t.db, &hearts_counter()).await, Ok(vec![]));
+}
+
+#[tokio::test]
+async fn destroying_no_users_sends_nothing_and_a_repeated_id_counts_once() {
+    let t = TestDb::new().await;
+    let (users, _) = four_friends(&t.db).await;
+
+    let (nobody, cap) = t.log.capture(destroy_users(&t.db, &[])).await;
+    let twice = destroy_users(&t.db, &[users[0].id, users[0].id]).await;
+
+    assert!(
+        matches!(nobody, Ok(ref steps) if steps.is_empty()),
+        "{nobody:?}"
+    );
+    assert_eq!(cap.statements.len(), 0);
+    assert!(twice.is_ok(), "{twice:?}");
+    assert_eq!(rows(&t.db, "users").await, 3);
+}
+
+#[tokio::test]
+async fn the_statements_of_destroying_users_do_not_grow_with_the_number_of_users() {
+    let t = TestDb::new().await;
+    // Twelve users of three tweets each, who all follow and message each other. Every
+    // user hearts every other's tweets, except the last user's: tweet k of those is
+    // hearted by the users whose index is a multiple of k + 1, so a batch takes a
+    // different number of hearts from each of them (users 3..=10: 8, 4 and 3).
+    let mut users = Vec::new();
+    for n in 0..12 {
+        users.push(seed::user(&t.db, &format!("user{n}")).await);
+    }
+    let last = users[11].id;
+    let mut tweets = Vec::new();
+    for author in &users {
+        for k in 0..3 {
+            let text = format!("{} {k}", author.username);
+            tweets.push((k, seed::tweet(&t.db, author, &text).await));
+        }
+    }
+    for (i, fan) in users.iter().enumerate() {
+        for (k, post) in &tweets {
+            let hearts = post.user_id != fan.id && (post.user_id != last || i % (k + 1) == 0);
+            if hearts {
+                heart_tweet(&t.db, fan.id, post.id).await.expect("heart");
+            }
+        }
+        for other in users.iter().filter(|u| u.id != fan.id) {
+            follow_user(&t.db, fan.id, other.id).await.expect("follow");
+            send(&t.db, fan, &other.username).await;
+        }
+    }
+    let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
+
+    let (one, one_sent) = t.log.capture(destroy_users(&t.db, &ids[..1])).await;
+    let (two, two_sent) = t.log.capture(destroy_users(&t.db, &ids[1..3])).await;
+    let (eight, eight_sent) = t.log.capture(destroy_users(&t.db, &ids[3..11])).await;
+
+    for result in [&one, &two, &eight] {
+        assert!(result.is_ok(), "{result:?}");
+    }
+    assert_eq!(
+        (two_sent.count(), eight_sent.count()),
+        (one_sent.count(), one_sent.count()),
+        "one user, two and eight cost the same statements"
+    );
+    assert!(
+        eight_sent.repeated(1).is_empty(),
+        "set-based: no statement shape repeats: {:#?}",
+        eight_sent.repeated(1)
+    );
+    assert_eq!(rows(&t.db, "users").await, 1);
+    assert_eq!(rows(&t.db, "follows").await, 0);
+    assert_eq!(rows(&t.db, "messages").await, 0);
+    assert_eq!(rows(&t.db, "tweets").await, 3);
     assert_eq!(counter::verify(&t.db, &hearts_counter()).await, Ok(vec![]));
 }

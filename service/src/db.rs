@@ -1,6 +1,8 @@
 //! How every program here connects: the app, its CLI, the migration CLI, the tests,
 //! the examples and the benchmark all take their pool and driver settings from
-//! [`options`], so a setting is chosen once, on purpose, and measured once.
+//! [`options`], so a setting is chosen once, on purpose, and measured once. The
+//! benchmark's hand-written floor, on one plain sqlx connection, takes the same driver
+//! settings from [`sqlite_settings`], [`postgres_settings`] and [`mysql_settings`].
 //!
 //! | setting | value | why, and what it costs |
 //! |---|---|---|
@@ -29,7 +31,9 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::mysql::MySqlConnectOptions;
+use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
@@ -62,18 +66,34 @@ pub fn tune(options: &mut ConnectOptions) {
         .idle_timeout(Duration::from_secs(10 * 60))
         .max_lifetime(Duration::from_secs(30 * 60))
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-                .statement_cache_capacity(STATEMENT_CACHE)
-                .pragma("mmap_size", "134217728")
-                .pragma("journal_size_limit", "67108864")
-                .pragma("cache_size", "2000")
-        })
-        .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE))
-        .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+        .map_sqlx_sqlite_opts(sqlite_settings)
+        .map_sqlx_postgres_opts(postgres_settings)
+        .map_sqlx_mysql_opts(mysql_settings);
+}
+
+/// The driver settings of the module's table for one SQLite connection, for a program
+/// that opens plain sqlx connections (the benchmark's hand-written floor) and must
+/// run with exactly the pool's settings.
+pub fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .statement_cache_capacity(STATEMENT_CACHE)
+        .pragma("mmap_size", "134217728")
+        .pragma("journal_size_limit", "67108864")
+        .pragma("cache_size", "2000")
+}
+
+/// The same for one PostgreSQL connection.
+pub fn postgres_settings(options: PgConnectOptions) -> PgConnectOptions {
+    options.statement_cache_capacity(STATEMENT_CACHE)
+}
+
+/// The same for one MySQL connection.
+pub fn mysql_settings(options: MySqlConnectOptions) -> MySqlConnectOptions {
+    options.statement_cache_capacity(STATEMENT_CACHE)
 }
 
 /// Connects to `url` with [`options`].

@@ -91,6 +91,30 @@ where
         })
 }
 
+/// Deletes several users at once, each with everything [`destroy_user`] takes, in one
+/// transaction and a number of statements that does not grow with the number of users
+/// (about a dozen for any batch up to 10,000 users); the heart counts of the tweets
+/// they had hearted go down by as many hearts as each lost. Repeated ids count once.
+/// Returns the steps taken, rows summed over the batch.
+///
+/// # Errors
+/// [`UserError::NotFound`] naming the first id with no user (nothing is deleted),
+/// [`UserError::Db`].
+pub async fn destroy_users<C>(db: &C, user_ids: &[i32]) -> Result<Vec<Step>, UserError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    graph()
+        .destroy_many(db, user::Entity, user_ids)
+        .await
+        .map_err(|e| match e {
+            AssocError::NotFound { id, .. } => {
+                UserError::NotFound(i32::try_from(id).unwrap_or(i32::MAX))
+            }
+            other => UserError::Db(other.into_db_err()),
+        })
+}
+
 /// The user with this id (the signed-in user, a profile).
 ///
 /// # Errors

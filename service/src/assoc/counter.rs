@@ -7,10 +7,10 @@
 //! [`verify`] compares every cached value with a real count in one statement;
 //! [`recount`] repairs the drifted rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
+    Alias, Asterisk, CaseStatement, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
     QueryStatementBuilder,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, RelationDef};
@@ -25,6 +25,10 @@ pub struct CounterCache {
     /// The cached column on the parent (`hearts_count`).
     pub column: DynIden,
 }
+
+/// The most parents [`CounterCache::adjust_each`] moves in one statement: each is
+/// bound at most twice, which keeps a statement under SQLite's 32,766 parameters.
+pub const PARENTS_PER_STATEMENT: usize = 10_000;
 
 /// One parent whose cached count disagrees with the join table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +91,67 @@ impl CounterCache {
             .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids.to_vec()))
             .to_owned();
         db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Moves each parent by its own delta (`(parent_id, delta)` pairs), in one
+    /// statement per [`PARENTS_PER_STATEMENT`] parents whatever the mix of deltas:
+    /// `col = col + CASE WHEN id IN (..) THEN d1 WHEN id IN (..) THEN d2 ELSE d0 END`,
+    /// the most common delta in the `ELSE`. When every parent moves by the same amount
+    /// this is [`Self::adjust_many`]'s plain statement. A parent listed twice moves by
+    /// the sum of its deltas.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub async fn adjust_each<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        deltas: &[(i32, i64)],
+    ) -> Result<(), DbErr> {
+        let mut summed: BTreeMap<i32, i64> = BTreeMap::new();
+        for &(parent, delta) in deltas {
+            *summed.entry(parent).or_default() += delta;
+        }
+        summed.retain(|_, delta| *delta != 0);
+        let summed: Vec<(i32, i64)> = summed.into_iter().collect();
+        let pk = column(&self.relation.to_col)?;
+        for chunk in summed.chunks(PARENTS_PER_STATEMENT) {
+            let mut by_delta: BTreeMap<i64, Vec<i32>> = BTreeMap::new();
+            for &(parent, delta) in chunk {
+                by_delta.entry(delta).or_default().push(parent);
+            }
+            // The largest group goes unlisted, in the ELSE.
+            let Some(common) = by_delta
+                .iter()
+                .max_by_key(|(_, parents)| parents.len())
+                .map(|(delta, _)| *delta)
+            else {
+                continue;
+            };
+            if by_delta.len() == 1 {
+                self.adjust_many(db, &by_delta[&common], common).await?;
+                continue;
+            }
+            let mut case = CaseStatement::new();
+            for (delta, parents) in &by_delta {
+                if *delta != common {
+                    case = case.case(
+                        Expr::col(pk.clone()).is_in(parents.clone()),
+                        Expr::val(*delta),
+                    );
+                }
+            }
+            let case: Expr = case.finally(Expr::val(common)).into();
+            let stmt = Query::update()
+                .table(self.relation.to_tbl.clone())
+                .value(
+                    self.column.clone(),
+                    Expr::col(self.column.clone()).add(case),
+                )
+                .and_where(Expr::col(pk.clone()).is_in(chunk.iter().map(|(parent, _)| *parent)))
+                .to_owned();
+            db.execute(&stmt).await?;
+        }
         Ok(())
     }
 

@@ -12,14 +12,15 @@
 //! | `Restrict` / `NoAction` | [`Rule::Restrict`] | [`AssocError::Restricted`] if any row points here |
 //!
 //! Destroy is set-based: each relation costs one or two statements whatever the number
-//! of rows, all in one transaction. The keys of each level are read first and the
-//! next level is found by an explicit `IN (..)` list, which every backend answers from
-//! the foreign key's index.
+//! of rows, all in one transaction, and [`Graph::destroy_many`] does the same for many
+//! parents at once (`User.where(id: ids).destroy_all` without the row-by-row walk).
+//! The keys of each level are read first and the next level is found by an explicit
+//! `IN (..)` list, which every backend answers from the foreign key's index.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::sea_query::{
-    Condition, DynIden, Expr, ExprTrait, ForeignKeyAction, Func, Query, SelectStatement,
+    Condition, DynIden, Expr, ExprTrait, ForeignKeyAction, Func, Order, Query, SelectStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, Iterable,
@@ -181,9 +182,47 @@ impl Graph {
     /// when a rule restricts or the row does not exist.
     ///
     /// # Errors
-    /// [`AssocError::NotFound`], [`AssocError::Restricted`] naming the relation and
-    /// its row count, [`AssocError::Db`].
+    /// [`AssocError::NotFound`], [`AssocError::Restricted`] naming this row, the
+    /// relation and how many of its rows point at the first restricted row,
+    /// [`AssocError::Db`].
     pub async fn destroy<E, C>(&self, db: &C, entity: E, id: i32) -> Result<Vec<Step>, AssocError>
+    where
+        E: EntityTrait,
+        C: ConnectionTrait + TransactionTrait,
+    {
+        match self.destroy_many(db, entity, &[id]).await {
+            // The row asked for, wherever below it the restriction was found.
+            Err(AssocError::Restricted { relation, rows, .. }) => Err(AssocError::Restricted {
+                entity: entity.table_name().to_owned(),
+                id: i64::from(id),
+                relation,
+                rows,
+            }),
+            other => other,
+        }
+    }
+
+    /// Deletes the rows of `E` with these ids and, by the rules, everything that
+    /// depends on them, in one transaction; returns the steps taken, rows summed over
+    /// all ids. The cost does not grow with the number of ids: each level is read
+    /// once and each relation is deleted, nullified or checked by one statement for
+    /// all of them (one more level of work per 10,000 ids), and each counter cache
+    /// takes one `UPDATE` however many of its parents lose rows, and by how many.
+    /// Repeated ids count once; no ids, no statements. Nothing is written when a
+    /// rule restricts or any of the rows does not exist.
+    ///
+    /// # Errors
+    /// [`AssocError::NotFound`] naming the first missing id;
+    /// [`AssocError::Restricted`] naming the relation, the first restricted row and
+    /// how many rows of the relation point at it (that row is one of `ids` when the
+    /// restriction is on their direct dependents, else the row below them the batch
+    /// would have destroyed); [`AssocError::Db`].
+    pub async fn destroy_many<E, C>(
+        &self,
+        db: &C,
+        entity: E,
+        ids: &[i32],
+    ) -> Result<Vec<Step>, AssocError>
     where
         E: EntityTrait,
         C: ConnectionTrait + TransactionTrait,
@@ -193,41 +232,53 @@ impl Graph {
             .next()
             .map(|k| k.into_column())
             .ok_or_else(|| DbErr::Custom(format!("{table} has no primary key")))?;
+        let ids: Vec<i32> = ids
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         retrying(lost_race, || async {
             let txn = begin_write(db).await?;
             let mut steps = Vec::new();
-            let root = Victims {
-                table: entity.table_ref(),
-                condition: Condition::all().add(Expr::col(pk).eq(id)),
-            };
-            let result = self.destroy_where(&txn, &root, None, &mut steps, 0).await;
-            match result {
-                Ok(0) => {
-                    txn.rollback().await?;
-                    Err(AssocError::NotFound {
-                        side: None,
-                        entity: table.clone(),
-                        id: i64::from(id),
-                    })
-                }
-                Ok(_) => {
-                    txn.commit().await?;
-                    Ok(steps)
-                }
-                Err(AssocError::Restricted { relation, rows, .. }) => {
-                    txn.rollback().await?;
-                    Err(AssocError::Restricted {
-                        entity: table.clone(),
-                        id: i64::from(id),
-                        relation,
-                        rows,
-                    })
-                }
-                Err(e) => {
-                    txn.rollback().await?;
-                    Err(e)
+            let mut deleted = 0;
+            for chunk in ids.chunks(MAX_LISTED_KEYS) {
+                let root = Victims {
+                    table: entity.table_ref(),
+                    condition: Condition::all().add(match chunk {
+                        [id] => Expr::col(pk).eq(*id),
+                        _ => Expr::col(pk).is_in(chunk.to_vec()),
+                    }),
+                };
+                let mut chunk_steps = Vec::new();
+                match self
+                    .destroy_where(&txn, &root, None, &mut chunk_steps, 0)
+                    .await
+                {
+                    Ok(rows) => {
+                        deleted += rows;
+                        merge_steps(&mut steps, chunk_steps);
+                    }
+                    Err(e) => {
+                        txn.rollback().await?;
+                        return Err(e);
+                    }
                 }
             }
+            if deleted < ids.len() as u64 {
+                txn.rollback().await?;
+                let id = first_missing(db, entity, pk, &ids).await?;
+                return Err(AssocError::NotFound {
+                    side: None,
+                    entity: table.clone(),
+                    id: i64::from(id),
+                });
+            }
+            txn.commit().await?;
+            Ok(steps)
         })
         .await
     }
@@ -286,11 +337,10 @@ impl Graph {
                 }
                 let rows = match rule {
                     Rule::Restrict => {
-                        let rows = child.count(db).await?;
-                        if rows > 0 {
+                        if let Some((parent, rows)) = child.first_parent(db, fk).await? {
                             return Err(AssocError::Restricted {
                                 entity: table.clone(),
-                                id: 0,
+                                id: i64::from(parent),
                                 relation,
                                 rows,
                             });
@@ -343,8 +393,8 @@ impl Graph {
             if arrived_through_it {
                 continue;
             }
-            // How many of the doomed rows each parent loses, then one UPDATE per
-            // distinct amount (almost always one: a pair is unique).
+            // How many of the doomed rows each parent loses, then one UPDATE for all
+            // of them (a batch of users can take several hearts from one tweet).
             let fk = column(&cache.relation.from_col)?;
             let stmt = Query::select()
                 .column(fk.clone())
@@ -353,15 +403,13 @@ impl Graph {
                 .cond_where(victims.condition.clone())
                 .group_by_col(fk)
                 .to_owned();
-            let mut by_amount: BTreeMap<i64, Vec<i32>> = BTreeMap::new();
+            let mut losses = Vec::new();
             for row in db.query_all(&stmt).await? {
                 let parent: i32 = row.try_get_by_index(0)?;
                 let lost: i64 = row.try_get_by_index(1)?;
-                by_amount.entry(lost).or_default().push(parent);
+                losses.push((parent, -lost));
             }
-            for (lost, parents) in by_amount {
-                cache.adjust_many(db, &parents, -lost).await?;
-            }
+            cache.adjust_each(db, &losses).await?;
         }
         Ok(())
     }
@@ -396,18 +444,80 @@ impl Victims {
             .to_owned()
     }
 
-    async fn count<C: ConnectionTrait>(&self, db: &C) -> Result<u64, DbErr> {
+    /// The least value of the foreign key `fk` among these rows, and how many of them
+    /// hold it: the parent a restriction names, and its count. `None` for no rows.
+    async fn first_parent<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        fk: DynIden,
+    ) -> Result<Option<(i32, u64)>, DbErr> {
+        let fk = (self.table.sea_orm_table().clone(), fk);
         let stmt = Query::select()
+            .column(fk.clone())
             .expr(Func::count(Expr::val(1)))
             .from(self.table.clone())
             .cond_where(self.condition.clone())
+            .group_by_col(fk.clone())
+            .order_by(fk, Order::Asc)
+            .limit(1)
             .to_owned();
-        let n: i64 = match db.query_one(&stmt).await? {
-            Some(row) => row.try_get_by_index(0)?,
-            None => 0,
-        };
-        Ok(u64::try_from(n).unwrap_or(0))
+        match db.query_one(&stmt).await? {
+            Some(row) => {
+                let parent: i32 = row.try_get_by_index(0)?;
+                let rows: i64 = row.try_get_by_index(1)?;
+                Ok(Some((parent, u64::try_from(rows).unwrap_or(0))))
+            }
+            None => Ok(None),
+        }
     }
+}
+
+/// Adds one chunk's steps to the batch's: the k-th step of a relation to the k-th.
+fn merge_steps(batch: &mut Vec<Step>, chunk: Vec<Step>) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for step in chunk {
+        let nth = seen.entry(step.relation.clone()).or_default();
+        let same = batch
+            .iter_mut()
+            .filter(|s| s.relation == step.relation)
+            .nth(*nth);
+        *nth += 1;
+        match same {
+            Some(same) => same.rows += step.rows,
+            None => batch.push(step),
+        }
+    }
+}
+
+/// The first of `ids` (sorted) that `E` has no row for: what a destroy that deleted
+/// fewer rows than asked reports. Read after the rollback, so only on that path.
+async fn first_missing<E, C>(db: &C, entity: E, pk: E::Column, ids: &[i32]) -> Result<i32, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let first = match ids {
+        [] => return Ok(0),
+        [only] => return Ok(*only),
+        [first, ..] => *first,
+    };
+    let mut found = BTreeSet::new();
+    for chunk in ids.chunks(MAX_LISTED_KEYS) {
+        let stmt = Query::select()
+            .column(pk)
+            .from(entity.table_ref())
+            .and_where(Expr::col(pk).is_in(chunk.to_vec()))
+            .to_owned();
+        for row in db.query_all(&stmt).await? {
+            found.insert(row.try_get_by_index::<i32>(0)?);
+        }
+    }
+    // Every row exists again (another writer inserted one meanwhile): the first id.
+    Ok(ids
+        .iter()
+        .copied()
+        .find(|id| !found.contains(id))
+        .unwrap_or(first))
 }
 
 /// Compares the live database's foreign keys with the entities' declarations: every

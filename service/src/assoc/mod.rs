@@ -8,7 +8,7 @@
 //! | the favorites star (on/off, retractable) | [`join::toggle`] |
 //! | `counter_cache: true`, `reset_counters` | [`counter::CounterCache`], [`counter::verify`], [`counter::recount`] |
 //! | `Tweet.joins(:hearts).group(:id).count` | [`counter::counts`] |
-//! | `dependent: :destroy / :delete_all / :nullify / :restrict_with_error` | [`dependent::Graph::destroy`] |
+//! | `dependent: :destroy / :delete_all / :nullify / :restrict_with_error` | [`dependent::Graph::destroy`], [`dependent::Graph::destroy_many`] for many rows at once |
 //! | the query log, bullet's N+1 warning | [`capture::QueryLog`], [`capture::Capture::repeated`] |
 
 pub mod capture;
