@@ -79,7 +79,7 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
   else
     echo "Like for like: both on a SQLite file in WAL mode with synchronous=NORMAL, busy timeout 5000 ms, foreign keys on. fwitter takes the write lock at BEGIN (BEGIN IMMEDIATE, its own setting); Sinatra sends Rails 6.1's deferred BEGIN (SQLITE_BEGIN=${SQLITE_BEGIN:-deferred}). The SQLite libraries differ: fwitter's is the one sqlx bundles, Sinatra's Debian's (versions in each table's header)."
   fi
-  echo "Not alike, by design: fwitter's pages go through its session (a cookie, a sessions row; an anonymous view that needs a CSRF token creates one) and its POST /hearts is signed in with a CSRF token and answers 303 also for an already-hearted pair; Sinatra has no sessions, POSTs an email and answers 422 with the page for a taken pair. Rows whose CPU check warns were disturbed by other processes."
+  echo "Not alike, by design: fwitter's pages go through its session (a sealed cookie: no database write on a GET) and its user page also shows follow counts and the viewer's stars and its POST /hearts is signed in with a CSRF token and answers 303 also for an already-hearted pair; Sinatra has no sessions, POSTs an email and answers 422 with the page for a taken pair. Rows whose CPU check warns were disturbed by other processes."
   echo
   echo "## fwitter/Sinatra, req/s"
   echo
