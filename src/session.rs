@@ -284,3 +284,85 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             .ok_or_else(|| AppError::Internal("the session layer is missing".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    /// The request headers a browser sends back after `cookie` was set.
+    fn returned(cookie: &Cookie<'static>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let pair = format!("{}={}", cookie.name(), cookie.value());
+        headers.insert(COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    fn signed_in_cookie(key: &SessionKey, at: i64) -> Cookie<'static> {
+        let session = Session::default();
+        session.sign_in(7);
+        session.set_cookie(key, at).expect("sign-in sets a cookie")
+    }
+
+    #[test]
+    fn a_session_comes_back_from_its_cookie_and_an_unchanged_one_is_not_rewritten() {
+        let key = SessionKey::generate();
+        let cookie = signed_in_cookie(&key, NOW);
+        let session = Session::from_headers(&returned(&cookie), &key, NOW + 60);
+        assert_eq!(session.user_id(), Some(7));
+        assert!(session.existing_csrf_token().is_some());
+        assert!(
+            session.set_cookie(&key, NOW + 60).is_none(),
+            "a read sets nothing"
+        );
+    }
+
+    #[test]
+    fn a_session_older_than_the_refresh_interval_is_rewritten_with_a_new_date() {
+        let key = SessionKey::generate();
+        let cookie = signed_in_cookie(&key, NOW);
+        let later = NOW + REFRESH_AFTER.whole_seconds();
+        let session = Session::from_headers(&returned(&cookie), &key, later);
+        let refreshed = session.set_cookie(&key, later).expect("refreshed");
+        let again = Session::from_headers(&returned(&refreshed), &key, later + 1);
+        assert_eq!(again.user_id(), Some(7));
+        assert_eq!(again.lock().data.written_at, later);
+    }
+
+    #[test]
+    fn an_expired_or_future_dated_cookie_is_no_session() {
+        let key = SessionKey::generate();
+        let cookie = signed_in_cookie(&key, NOW);
+        let expired = NOW + LIFETIME.whole_seconds();
+        assert_eq!(
+            Session::from_headers(&returned(&cookie), &key, expired).user_id(),
+            None
+        );
+        assert_eq!(
+            Session::from_headers(&returned(&cookie), &key, NOW - 3600).user_id(),
+            None,
+            "written an hour from now"
+        );
+    }
+
+    #[test]
+    fn signing_out_clears_the_cookie_and_a_visitor_without_one_gets_no_removal() {
+        let key = SessionKey::generate();
+        let cookie = signed_in_cookie(&key, NOW);
+        let session = Session::from_headers(&returned(&cookie), &key, NOW);
+        session.sign_out();
+        let removal = session.set_cookie(&key, NOW).expect("a removal cookie");
+        assert_eq!(removal.max_age(), Some(time::Duration::ZERO));
+
+        let stranger = Session::default();
+        stranger.sign_out();
+        assert!(stranger.set_cookie(&key, NOW).is_none());
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        assert!(SessionKey::derive_from(b"too short").is_err());
+        assert!(SessionKey::derive_from(&[7u8; 32]).is_ok());
+    }
+}

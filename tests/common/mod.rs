@@ -14,6 +14,23 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use service::assoc::QueryLog;
 
+/// Every table of the current schema.
+pub const TABLES: [&str; 13] = [
+    "users",
+    "tweets",
+    "hearts",
+    "messages",
+    "follows",
+    "items",
+    "user_items",
+    "doctors",
+    "patients",
+    "appointments",
+    "artists",
+    "genres",
+    "songs",
+];
+
 pub struct TestDb {
     pub db: DatabaseConnection,
     /// Records what a block sends: `t.log.capture(async { .. }).await`.
