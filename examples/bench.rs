@@ -483,6 +483,8 @@ mod service_impl {
 /// for PostgreSQL.
 struct Sql {
     user_by_id: &'static str,
+    /// The eager page's user, with both follow counts, as the service's page reads it.
+    profile: &'static str,
     tweets_by_user: &'static str,
     heart_count: &'static str,
     liked_tweets: &'static str,
@@ -529,6 +531,12 @@ impl Sql {
         let now = "created_at, updated_at";
         Self {
             user_by_id: s(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")),
+            profile: s(format!(
+                "SELECT {USER_COLUMNS}, \
+                 (SELECT COUNT(*) FROM follows WHERE followed_id = users.id), \
+                 (SELECT COUNT(*) FROM follows WHERE follower_id = users.id) \
+                 FROM users WHERE id = ?"
+            )),
             tweets_by_user: s(format!(
                 "SELECT {TWEET_COLUMNS} FROM tweets WHERE user_id = ? ORDER BY created_at DESC, id DESC"
             )),
@@ -562,9 +570,11 @@ impl Sql {
             ),
             counter_value: s("SELECT hearts_count FROM tweets WHERE id = ?".into()),
             heart_delete: s("DELETE FROM hearts WHERE user_id = ? AND tweet_id = ?".into()),
+            // As the service's feed: each tweet with its author's name and whether the
+            // reader hearted it (the star).
             feed: s(format!(
-                "SELECT t.id, t.user_id, t.content, t.created_at, t.hearts_count, \
-                 u.id, u.username, u.email, u.salutation, u.password_hash, u.created_at, u.updated_at \
+                "SELECT t.id, t.user_id, t.content, t.created_at, t.hearts_count, u.username, \
+                 (SELECT COUNT(*) FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) \
                  FROM tweets t JOIN users u ON u.id = t.user_id \
                  WHERE t.user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
                  ORDER BY t.created_at DESC, t.id DESC LIMIT {FEED_LENGTH}"
@@ -960,10 +970,11 @@ mod raw {
                         let (mut sum, mut q) = (0, 0);
                         for i in 0..PAGES {
                             let id = to_i32(probe(i, users));
-                            let row = sqlx::query(sql.user_by_id).bind(id).fetch_optional(&mut *conn).await?;
+                            let row = sqlx::query(sql.profile).bind(id).fetch_optional(&mut *conn).await?;
                             q += 1;
                             let Some(row) = row else { continue };
                             let user = user_at(&row, 0)?;
+                            let (_followers, _following): (i64, i64) = (row.try_get(7)?, row.try_get(8)?);
                             let rows = sqlx::query(sql.tweets_by_user).bind(user.id).fetch_all(&mut *conn).await?;
                             q += 1;
                             for row in &rows {
@@ -1093,13 +1104,15 @@ mod raw {
                     measure(run, "feed", async {
                         let mut n = 0;
                         for i in 0..FEEDS {
+                            let reader = to_i32(probe(i, users));
                             let rows = sqlx::query(sql.feed)
-                                .bind(to_i32(probe(i, users)))
+                                .bind(reader)
+                                .bind(reader)
                                 .fetch_all(&mut *conn)
                                 .await?;
                             for row in &rows {
                                 tweet_at(row, 0)?;
-                                user_at(row, 5)?;
+                                let (_author, _starred): (String, i64) = (row.try_get(5)?, row.try_get(6)?);
                                 n += 1;
                             }
                         }
