@@ -6,7 +6,7 @@
 //! | likes | `user.liked_tweets`, `tweet.likers` | [`like_tweet`], [`liked_tweets`], [`likers`] |
 //! | favorites | the star: on, off, the count | [`toggle_heart`], [`unheart_tweet`] |
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{heart, tweet, user};
@@ -15,8 +15,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationDef, RelationTrait,
-    TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, RelationDef, RelationTrait, TransactionTrait,
 };
 
 use crate::assoc::{self, AssocError, Attached, JoinTable, Side, Toggled};
@@ -248,15 +247,8 @@ pub async fn user_page<C: ConnectionTrait>(
     let Some(profile) = follows::profile(db, user_id, viewer).await? else {
         return Ok(None);
     };
-    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
-    let tweets = tweet::Entity::find()
-        .filter(tweet::Column::UserId.eq(user_id))
-        .expr_as(
-            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
-            "hearted",
-        )
-        .order_by_desc(tweet::Column::CreatedAt)
-        .order_by_desc(tweet::Column::Id)
+    let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
+    let tweets = crate::tweets::newest_with_star(own, viewer)?
         .into_model::<StarredRow>()
         .all(db)
         .await?
@@ -280,25 +272,4 @@ struct StarredRow {
     #[sea_orm(nested)]
     tweet: tweet::Model,
     hearted: i64,
-}
-
-/// Which of `tweet_ids` `user_id` has hearted: one statement (none for no tweets).
-///
-/// # Errors
-/// [`DbErr`] from the database.
-pub async fn hearted_among<C: ConnectionTrait>(
-    db: &C,
-    user_id: i32,
-    tweet_ids: impl IntoIterator<Item = i32>,
-) -> Result<HashSet<i32>, DbErr> {
-    let ids: Vec<i32> = tweet_ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let hearts = heart::Entity::find()
-        .filter(heart::Column::UserId.eq(user_id))
-        .filter(heart::Column::TweetId.is_in(ids))
-        .all(db)
-        .await?;
-    Ok(hearts.into_iter().map(|h| h.tweet_id).collect())
 }

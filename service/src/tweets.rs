@@ -125,25 +125,38 @@ pub async fn recent_tweets<C: ConnectionTrait>(
     newest_listed(db, tweet::Entity::find(), viewer, limit).await
 }
 
+/// The tweets `tweets` selects, newest first, with the column `hearted`: how many
+/// hearts `viewer` gave each (0 or 1, a correlated count over the unique
+/// `(user_id, tweet_id)` index; 0 without a viewer). The star of every tweet list.
+///
+/// # Errors
+/// [`DbErr::Custom`] if the hearts relation had a composite key.
+pub(crate) fn newest_with_star(
+    tweets: Select<tweet::Entity>,
+    viewer: Option<i32>,
+) -> Result<Select<tweet::Entity>, DbErr> {
+    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
+    Ok(tweets
+        .expr_as(
+            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
+            "hearted",
+        )
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id))
+}
+
 /// The newest `limit` of the tweets `tweets` selects, each with its author's username
-/// (a JOIN) and, for a viewer, whether they hearted it (a correlated count over the
-/// unique `(user_id, tweet_id)` index): one statement, the shape of every tweet list.
+/// (a JOIN) and the viewer's star ([`newest_with_star`]): one statement, the shape of
+/// every tweet list.
 pub(crate) async fn newest_listed<C: ConnectionTrait>(
     db: &C,
     tweets: Select<tweet::Entity>,
     viewer: Option<i32>,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
-    let rows = tweets
+    let rows = newest_with_star(tweets, viewer)?
         .join(JoinType::InnerJoin, tweet::Relation::User.def())
         .column_as(user::Column::Username, "author")
-        .expr_as(
-            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
-            "hearted",
-        )
-        .order_by_desc(tweet::Column::CreatedAt)
-        .order_by_desc(tweet::Column::Id)
         .limit(limit)
         .into_model::<ListedRow>()
         .all(db)
