@@ -20,12 +20,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use entity::tweet;
-use fwitter::scratch::{ScratchDb, unique_suffix};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, ModelTrait, QueryOrder, Statement,
 };
 use service::assoc::QueryLog;
+use service::assoc::testing::{ScratchDb, unique_suffix};
 use service::hearts::HeartError;
 use service::workload::{DataSet, probe};
 
@@ -464,6 +464,31 @@ mod service_impl {
         .await?;
         run.print(&line);
 
+        // Lists a page at a time (issue 13): everyone's tweets, page 1 and page 50
+        // (the 1,471st to 1,500th newest), each found through the (created_at, id)
+        // index; the cursor of page 50 is found once, outside the measurement.
+        let mut deep = None;
+        for _ in 1..50 {
+            deep = service::tweets::recent_page(db, None, deep.as_ref(), FEED_LENGTH)
+                .await?
+                .older;
+        }
+        let deep = deep.ok_or("the data set has fewer than 50 pages of tweets")?;
+        for (workload, at) in [("recent_page_1", None), ("recent_page_50", Some(&deep))] {
+            let line = measure(log, workload, async {
+                let mut n = 0;
+                for _ in 0..FEEDS {
+                    n += service::tweets::recent_page(db, None, at, FEED_LENGTH)
+                        .await?
+                        .items
+                        .len();
+                }
+                Ok(n as i64)
+            })
+            .await?;
+            run.print(&line);
+        }
+
         let line = measure(log, "destroy_users", async {
             let ids: Vec<i32> = (1..=DESTROYED_USERS).collect();
             service::users::destroy_users(db, &ids).await?;
@@ -503,7 +528,7 @@ struct Sql {
 }
 
 const USER_COLUMNS: &str = "id, username, email, salutation, password_hash, created_at, updated_at";
-const TWEET_COLUMNS: &str = "id, user_id, content, created_at, hearts_count";
+const TWEET_COLUMNS: &str = "id, user_id, content, created_at, updated_at, hearts_count";
 
 impl Sql {
     fn for_backend(backend: Backend) -> Self {
@@ -573,7 +598,7 @@ impl Sql {
             // As the service's feed: each tweet with its author's name and whether the
             // reader hearted it (the star).
             feed: s(format!(
-                "SELECT t.id, t.user_id, t.content, t.created_at, t.hearts_count, u.username, \
+                "SELECT t.id, t.user_id, t.content, t.created_at, t.updated_at, t.hearts_count, u.username, \
                  (SELECT COUNT(*) FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) \
                  FROM tweets t JOIN users u ON u.id = t.user_id \
                  WHERE t.user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
@@ -764,6 +789,7 @@ mod raw {
                     user_id: i32,
                     content: String,
                     created_at: DateTime<Utc>,
+                    updated_at: DateTime<Utc>,
                     hearts_count: i32,
                 }
 
@@ -787,7 +813,8 @@ mod raw {
                         user_id: row.try_get(at + 1)?,
                         content: row.try_get(at + 2)?,
                         created_at: row.try_get(at + 3)?,
-                        hearts_count: row.try_get(at + 4)?,
+                        updated_at: row.try_get(at + 4)?,
+                        hearts_count: row.try_get(at + 5)?,
                     })
                 }
 
@@ -848,13 +875,14 @@ mod raw {
                     .await?;
                     n += insert_rows(
                         &mut *conn,
-                        "INSERT INTO tweets (id, user_id, content, created_at, hearts_count) ",
+                        "INSERT INTO tweets (id, user_id, content, created_at, updated_at, hearts_count) ",
                         &data.tweets,
-                        5,
+                        6,
                         |mut b, t| {
                             b.push_bind(t.id)
                                 .push_bind(t.user_id)
                                 .push_bind(t.content.clone())
+                                .push_bind(t.created_at)
                                 .push_bind(t.created_at)
                                 .push_bind(t.hearts_count);
                         },
@@ -1112,7 +1140,7 @@ mod raw {
                                 .await?;
                             for row in &rows {
                                 tweet_at(row, 0)?;
-                                let (_author, _starred): (String, i64) = (row.try_get(5)?, row.try_get(6)?);
+                                let (_author, _starred): (String, i64) = (row.try_get(6)?, row.try_get(7)?);
                                 n += 1;
                             }
                         }

@@ -17,11 +17,12 @@
 //! Each step's Rust line quotes the declaration from the entity file itself.
 //!
 //! Run it: `cargo run --example direct_messages` (`DATABASE_URL` picks another backend).
+//! Try the same steps in the console: `cargo run -- console --sandbox`, then `m = Message.create(sender: ann, receiver: bob, body: "Hi")`, `m.sender`, `bob.received_messages`.
 
 mod lesson;
 
 use entity::{message, user};
-use lesson::{Lesson, Outcome, debug, declaration, outcome};
+use lesson::{Lesson, Outcome, debug, declaration, outcome, step};
 use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
 use service::input::MessageBody;
 use service::messages::{self, MessageView};
@@ -53,66 +54,59 @@ async fn main() -> Outcome {
     let cy = lesson::user(db, "cy_").await?;
     lesson.note("setup: users ann, bob, cy_");
 
-    let hello = lesson
-        .step(
-            "ann sends bob a message",
-            "ann.sent_messages.create!(receiver: User.find_by(username: \"bob\"), body: \"Lunch?\")",
-            "messages::send_message(db, ann.id, \"bob\", MessageBody::parse(\"Lunch?\")?)",
-            messages::send_message(db, ann.id, "bob", MessageBody::parse("Lunch?")?),
-            |r| outcome(r, |m| format!("message {} from {} to {}", m.id, m.sender_id, m.receiver_id)),
-        )
-        .await?;
+    let hello = step!(
+        lesson,
+        "ann sends bob a message",
+        "ann.sent_messages.create!(receiver: User.find_by(username: \"bob\"), body: \"Lunch?\")",
+        messages::send_message(db, ann.id, "bob", MessageBody::parse("Lunch?")?),
+        |r| outcome(r, |m| format!(
+            "message {} from {} to {}",
+            m.id, m.sender_id, m.receiver_id
+        )),
+    )
+    .await?;
 
-    lesson
-        .step(
+    step!(
+            lesson,
             "bob answers, and cy writes to bob",
             "bob.sent_messages.create!(receiver: ann, body: \"Sure, noon\")\ncy.sent_messages.create!(receiver: bob, body: \"Call me\")",
-            "messages::send_message(db, bob.id, \"ann\", MessageBody::parse(\"Sure, noon\")?)\nmessages::send_message(db, cy.id, \"bob\", MessageBody::parse(\"Call me\")?)",
-            async {
-                messages::send_message(db, bob.id, "ann", MessageBody::parse("Sure, noon")?).await?;
-                messages::send_message(db, cy.id, "bob", MessageBody::parse("Call me")?).await?;
-                Ok::<_, Box<dyn std::error::Error>>(())
-            },
+            lesson::both(
+                messages::send_message(db, bob.id, "ann", MessageBody::parse("Sure, noon")?),
+                messages::send_message(db, cy.id, "bob", MessageBody::parse("Call me")?),
+            ),
             |r| outcome(r, |_| "2 messages sent".into()),
         )
         .await?;
 
-    let _ = lesson
-        .step(
+    let _ = step!(
+            lesson,
             "A message needs a receiver",
             "ann.sent_messages.create(receiver: User.find_by(username: \"nobody\"), body: \"Hi\")   # => Receiver must exist",
-            "messages::send_message(db, ann.id, \"nobody\", MessageBody::parse(\"Hi\")?)",
             messages::send_message(db, ann.id, "nobody", MessageBody::parse("Hi")?),
             debug,
         )
         .await;
 
-    let sender = format!(
-        "{}\nuser::Entity::find().join(JoinType::InnerJoin, message::Relation::Sender.def().rev())\n    .filter(message::Column::Id.eq(hello.id)).one(db)",
-        declaration("entity/src/message.rs", MESSAGE_RS, "sender")
-    );
-    lesson
-        .step(
-            "A message belongs to its sender: a User under another name",
-            "belongs_to :sender, class_name: \"User\", foreign_key: :sender_id\nhello.sender.username",
-            &sender,
-            user::Entity::find()
-                .join(JoinType::InnerJoin, message::Relation::Sender.def().rev())
-                .filter(message::Column::Id.eq(hello.id))
-                .one(db),
-            |r| outcome(r, |u| format!("{:?}", u.as_ref().map(|u| &u.username))),
-        )
-        .await?;
+    // ANCHOR: step
+    step!(
+        lesson,
+        "A message belongs to its sender: a User under another name",
+        "belongs_to :sender, class_name: \"User\", foreign_key: :sender_id\nhello.sender.username",
+        declared: declaration("entity/src/message.rs", MESSAGE_RS, "sender"),
+        user::Entity::find()
+            .join(JoinType::InnerJoin, message::Relation::Sender.def().rev())
+            .filter(message::Column::Id.eq(hello.id))
+            .one(db),
+        |r| outcome(r, |u| format!("{:?}", u.as_ref().map(|u| &u.username))),
+    )
+    .await?;
+    // ANCHOR_END: step
 
-    let receiver = format!(
-        "{}\nuser::Entity::find().join(JoinType::InnerJoin, message::Relation::Receiver.def().rev())\n    .filter(message::Column::Id.eq(hello.id)).one(db)",
-        declaration("entity/src/message.rs", MESSAGE_RS, "receiver")
-    );
-    lesson
-        .step(
+    step!(
+            lesson,
             "... and to its receiver, another User",
             "belongs_to :receiver, class_name: \"User\", foreign_key: :receiver_id\nhello.receiver.username",
-            &receiver,
+            declared: declaration("entity/src/message.rs", MESSAGE_RS, "receiver"),
             user::Entity::find()
                 .join(JoinType::InnerJoin, message::Relation::Receiver.def().rev())
                 .filter(message::Column::Id.eq(hello.id))
@@ -121,53 +115,43 @@ async fn main() -> Outcome {
         )
         .await?;
 
-    let sent = format!(
-        "{}\nmessages::sent_messages(db, ann.id)",
-        declaration("entity/src/user.rs", USER_RS, "sent_messages")
-    );
-    lesson
-        .step(
+    step!(
+            lesson,
             "A user's sent messages",
             "has_many :sent_messages, class_name: \"Message\", foreign_key: :sender_id\nann.sent_messages",
-            &sent,
+            declared: declaration("entity/src/user.rs", USER_RS, "sent_messages"),
             messages::sent_messages(db, ann.id),
             views,
         )
         .await?;
 
-    let received = format!(
-        "{}\nmessages::inbox(db, bob.id)",
-        declaration("entity/src/user.rs", USER_RS, "received_messages")
-    );
-    lesson
-        .step(
+    step!(
+            lesson,
             "A user's received messages (the inbox)",
             "has_many :received_messages, class_name: \"Message\", foreign_key: :receiver_id\nbob.received_messages.order(created_at: :desc)",
-            &received,
+            declared: declaration("entity/src/user.rs", USER_RS, "received_messages"),
             messages::inbox(db, bob.id),
             views,
         )
         .await?;
 
-    lesson
-        .step(
+    step!(
+            lesson,
             "The conversation between ann and bob, both directions",
             "Message.where(sender: ann, receiver: bob).or(Message.where(sender: bob, receiver: ann)).order(:created_at)",
-            "messages::conversation(db, ann.id, bob.id)",
             messages::conversation(db, ann.id, bob.id),
             views,
         )
         .await?;
 
-    lesson
-        .step(
-            "Only the two people in a message can read it",
-            "cy.sent_messages.or(cy.received_messages).find_by(id: hello.id)   # => nil",
-            "messages::message_for(db, cy.id, hello.id)",
-            messages::message_for(db, cy.id, hello.id),
-            |r| outcome(r, |v| format!("{:?}", v.as_ref().map(|v| &v.message.body))),
-        )
-        .await?;
+    step!(
+        lesson,
+        "Only the two people in a message can read it",
+        "cy.sent_messages.or(cy.received_messages).find_by(id: hello.id)   # => nil",
+        messages::message_for(db, cy.id, hello.id),
+        |r| outcome(r, |v| format!("{:?}", v.as_ref().map(|v| &v.message.body))),
+    )
+    .await?;
 
     lesson.finish().await
 }

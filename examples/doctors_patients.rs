@@ -19,13 +19,14 @@
 //! ```
 //!
 //! Run it: `cargo run --example doctors_patients` (`DATABASE_URL` picks another backend).
+//! Try the same steps in the console: `cargo run -- console --sandbox`, then `d = Doctor.create(name: "Dr. Hu")`, `Appointment.create(doctor: d, patient: p)`, `d.patients`.
 
 mod lesson;
 
 use chrono::{TimeZone, Utc};
 use entity::{appointment, doctor, patient};
-use lesson::{Lesson, Outcome, debug, declaration, name, outcome};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use lesson::{Lesson, Outcome, debug, declaration, name, outcome, step};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 use service::clinic;
 
 const DOCTOR_RS: &str = include_str!("../entity/src/doctor.rs");
@@ -53,54 +54,49 @@ async fn main() -> Outcome {
     clinic::book_appointment(db, who.id, ann.id, at(4, 15).ok_or("bad date")?).await?;
     lesson.note("setup: Dr. Who and Dr. House; patients Ann, Bo, Cy;\nBo sees Dr. Who, Cy sees Dr. House, Ann sees Dr. Who on Wednesday");
 
-    lesson
-        .step(
-            "Ann books a second appointment with Dr. Who",
-            "Appointment.create!(doctor: who, patient: ann, starts_at: monday)",
-            "clinic::book_appointment(db, who.id, ann.id, monday)",
-            clinic::book_appointment(db, who.id, ann.id, monday),
-            |r| outcome(r, |a| format!("appointment {} at {}", a.id, a.starts_at)),
-        )
-        .await?;
+    step!(
+        lesson,
+        "Ann books a second appointment with Dr. Who",
+        "Appointment.create!(doctor: who, patient: ann, starts_at: monday)",
+        clinic::book_appointment(db, who.id, ann.id, monday),
+        |r| outcome(r, |a| format!("appointment {} at {}", a.id, a.starts_at)),
+    )
+    .await?;
 
-    let _ = lesson
-        .step(
+    let _ = step!(
+            lesson,
             "An appointment needs a patient",
             "Appointment.create(doctor: who, patient: nil, starts_at: monday)   # => Patient must exist",
-            "clinic::book_appointment(db, who.id, 9999, monday)",
             clinic::book_appointment(db, who.id, 9999, monday),
             |r| outcome(r, |a| format!("{a:?}")),
         )
         .await;
 
-    lesson
-        .step(
-            "Doctor has many patients through appointments",
-            "has_many :patients, -> { distinct }, through: :appointments\nwho.patients",
-            &format!(
-                "{}\nclinic::doctor_patients(db, &who)",
-                declaration("entity/src/doctor.rs", DOCTOR_RS, "patients")
-            ),
-            clinic::doctor_patients(db, &who),
-            |r| names(r, |p: &patient::Model| p.name.as_str()),
-        )
-        .await?;
+    // ANCHOR: step
+    step!(
+        lesson,
+        "Doctor has many patients through appointments",
+        "has_many :patients, -> { distinct }, through: :appointments\nwho.patients",
+        declared: declaration("entity/src/doctor.rs", DOCTOR_RS, "patients"),
+        clinic::doctor_patients(db, &who),
+        |r| names(r, |p: &patient::Model| p.name.as_str()),
+    )
+    .await?;
+    // ANCHOR_END: step
 
-    lesson
-        .step(
-            "Patient has many doctors through appointments",
-            "ann.doctors",
-            "clinic::patient_doctors(db, &ann)",
-            clinic::patient_doctors(db, &ann),
-            |r| names(r, |d: &doctor::Model| d.name.as_str()),
-        )
-        .await?;
+    step!(
+        lesson,
+        "Patient has many doctors through appointments",
+        "ann.doctors",
+        clinic::patient_doctors(db, &ann),
+        |r| names(r, |d: &doctor::Model| d.name.as_str()),
+    )
+    .await?;
 
-    lesson
-        .step(
+    step!(
+            lesson,
             "The join row has a column of its own: the doctor's schedule",
             "who.appointments.includes(:patient).order(:starts_at).map { |a| [a.starts_at, a.patient.name] }",
-            "clinic::doctor_appointments(db, who.id)",
             clinic::doctor_appointments(db, who.id),
             |r| {
                 outcome(r, |rows| {
@@ -113,46 +109,49 @@ async fn main() -> Outcome {
         )
         .await?;
 
-    let _ = lesson
-        .step(
-            "A doctor with appointments cannot be deleted",
-            "who.destroy   # has_many :appointments, dependent: :restrict_with_error => false",
-            "clinic::remove_doctor(db, who.id)",
-            clinic::remove_doctor(db, who.id),
-            debug,
-        )
-        .await;
+    let _ = step!(
+        lesson,
+        "A doctor with appointments cannot be deleted",
+        "who.destroy   # has_many :appointments, dependent: :restrict_with_error => false",
+        clinic::remove_doctor(db, who.id),
+        debug,
+    )
+    .await;
 
-    lesson
-        .step(
-            "Deleting a patient cancels their appointments",
-            "ann.destroy   # has_many :appointments, dependent: :destroy",
-            "clinic::remove_patient(db, ann.id)",
-            clinic::remove_patient(db, ann.id),
-            debug,
-        )
-        .await?;
+    step!(
+        lesson,
+        "Deleting a patient cancels their appointments",
+        "ann.destroy   # has_many :appointments, dependent: :destroy",
+        clinic::remove_patient(db, ann.id),
+        debug,
+    )
+    .await?;
 
-    lesson
-        .step(
-            "Appointments left, and Dr. Who's patients now",
-            "Appointment.count\nwho.patients",
-            "appointment::Entity::find().count(db)\nclinic::doctor_patients(db, &who)",
-            async {
-                let left = appointment::Entity::find().count(db).await?;
-                let patients = clinic::doctor_patients(db, &who).await?;
-                Ok::<_, sea_orm::DbErr>((left, patients))
-            },
-            |r| {
-                outcome(r, |(left, patients)| {
-                    format!(
-                        "{left} appointments; Dr. Who sees {:?}",
-                        patients.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()
-                    )
-                })
-            },
-        )
-        .await?;
+    step!(
+        lesson,
+        "Appointments left, and Dr. Who's patients now",
+        "Appointment.count\nwho.patients",
+        appointments_left_and_patients_of(db, &who),
+        |r| {
+            outcome(r, |(left, patients)| {
+                format!(
+                    "{left} appointments; Dr. Who sees {:?}",
+                    patients.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()
+                )
+            })
+        },
+    )
+    .await?;
 
     lesson.finish().await
+}
+
+/// `Appointment.count` and `doctor.patients`.
+async fn appointments_left_and_patients_of(
+    db: &DatabaseConnection,
+    doctor: &doctor::Model,
+) -> Result<(u64, Vec<patient::Model>), DbErr> {
+    let left = appointment::Entity::find().count(db).await?;
+    let patients = clinic::doctor_patients(db, doctor).await?;
+    Ok((left, patients))
 }

@@ -12,12 +12,16 @@
 //! more than `n` times by one block.
 //!
 //! Run it: `cargo run --example n_plus_one` (`DATABASE_URL` picks another backend).
+//! Try the same steps in the console: `cargo run -- console`, where every line prints the statements it sent: `User.all`, then `User.find(1).tweets.count`.
 
 mod lesson;
 
 use entity::{heart, tweet, user};
-use lesson::{Lesson, Outcome, outcome};
-use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use lesson::{Lesson, Outcome, outcome, step_captured};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 use service::assoc::Capture;
 use service::hearts;
 
@@ -56,28 +60,12 @@ async fn main() -> Outcome {
         "setup: ann posts {TWEETS} tweets; bob hearts every 2nd, cy_ every 3rd"
     ));
 
-    let (naive, naive_capture) = lesson
-        .step_captured(
+    // ANCHOR: step
+    let (naive, naive_capture) = step_captured!(
+            lesson,
             "The naive page: one heart count per tweet (N+1)",
             "user = User.find(ann.id)\nuser.tweets.order(created_at: :desc).map { |t| [t.content, t.hearts.count] }",
-            "let user = user::Entity::find_by_id(ann.id).one(db).await?;\nlet tweets = user.find_related(tweet::Entity).order_by_desc(..).all(db).await?;\nfor t in &tweets { t.find_related(heart::Entity).count(db).await? }",
-            async {
-                let Some(user) = user::Entity::find_by_id(ann.id).one(db).await? else {
-                    return Ok(Vec::new());
-                };
-                let tweets = user
-                    .find_related(tweet::Entity)
-                    .order_by_desc(tweet::Column::CreatedAt)
-                    .order_by_desc(tweet::Column::Id)
-                    .all(db)
-                    .await?;
-                let mut rows = Vec::new();
-                for t in tweets {
-                    let n = t.find_related(heart::Entity).count(db).await?;
-                    rows.push((t.content, n));
-                }
-                Ok::<_, sea_orm::DbErr>(rows)
-            },
+            naive_page(db, ann.id),
             |r, capture| {
                 outcome(r, |rows| {
                     format!(
@@ -89,13 +77,13 @@ async fn main() -> Outcome {
             },
         )
         .await;
+    // ANCHOR_END: step
     let naive = naive?;
 
-    let (eager, eager_capture) = lesson
-        .step_captured(
+    let (eager, eager_capture) = step_captured!(
+            lesson,
             "The eager page: the counter cache, a fixed number of statements",
             "user = User.select(\"users.*, (SELECT COUNT(*) FROM follows WHERE followed_id = users.id) AS followers_count, ...\").find(ann.id)\nuser.tweets.select(\"tweets.*, (SELECT COUNT(*) FROM hearts WHERE user_id = #{current_user.id} AND tweet_id = tweets.id) AS starred\").order(created_at: :desc)",
-            "hearts::user_page(db, ann.id, Some(bob.id))",
             hearts::user_page(db, ann.id, Some(bob.id)),
             |r, capture| {
                 outcome(r, |page| match page {
@@ -118,30 +106,11 @@ async fn main() -> Outcome {
         .await;
     let eager = eager?.ok_or("ann's page is missing")?;
 
-    lesson
-        .step_captured(
+    step_captured!(
+            lesson,
             "Eager without a counter cache: the counts in one GROUP BY",
             "Tweet.where(user: ann).order(created_at: :desc)\nHeart.where(tweet: tweets).group(:tweet_id).count",
-            "let tweets = tweet::Entity::find().filter(tweet::Column::UserId.eq(ann.id)).order_by_desc(..).all(db).await?;\nhearts::heart_counts(db, &ids)",
-            async {
-                let tweets = tweet::Entity::find()
-                    .filter(tweet::Column::UserId.eq(ann.id))
-                    .order_by_desc(tweet::Column::CreatedAt)
-                    .order_by_desc(tweet::Column::Id)
-                    .all(db)
-                    .await?;
-                let ids: Vec<i32> = tweets.iter().map(|t| t.id).collect();
-                let counts = hearts::heart_counts(db, &ids).await?;
-                Ok::<_, sea_orm::DbErr>(
-                    tweets
-                        .into_iter()
-                        .map(|t| {
-                            let n = counts.get(&t.id).copied().unwrap_or(0);
-                            (t.content, n)
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            },
+            page_with_grouped_counts(db, ann.id),
             |r, capture| {
                 outcome(r, |rows| {
                     format!("{rows:?}\n{} statements\n{}", capture.count(), repeated(capture))
@@ -163,3 +132,49 @@ async fn main() -> Outcome {
 
     lesson.finish().await
 }
+
+// ANCHOR: naive_page
+/// `user.tweets.map { |t| [t.content, t.hearts.count] }`: one statement for the user,
+/// one for the tweets, then one count per tweet.
+async fn naive_page(db: &DatabaseConnection, user_id: i32) -> Result<Vec<(String, u64)>, DbErr> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(Vec::new());
+    };
+    let tweets = user
+        .find_related(tweet::Entity)
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
+        .all(db)
+        .await?;
+    let mut rows = Vec::new();
+    for t in tweets {
+        let n = t.find_related(heart::Entity).count(db).await?;
+        rows.push((t.content, n));
+    }
+    Ok(rows)
+}
+// ANCHOR_END: naive_page
+
+// ANCHOR: page_with_grouped_counts
+/// The same rows in two statements: the tweets, then every count in one GROUP BY.
+async fn page_with_grouped_counts(
+    db: &DatabaseConnection,
+    user_id: i32,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let tweets = tweet::Entity::find()
+        .filter(tweet::Column::UserId.eq(user_id))
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = tweets.iter().map(|t| t.id).collect();
+    let counts = hearts::heart_counts(db, &ids).await?;
+    Ok(tweets
+        .into_iter()
+        .map(|t| {
+            let n = counts.get(&t.id).copied().unwrap_or(0);
+            (t.content, n)
+        })
+        .collect())
+}
+// ANCHOR_END: page_with_grouped_counts

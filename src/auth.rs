@@ -18,10 +18,9 @@ use rand::Rng;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::MAX_FORM_BYTES;
 
 const CSRF: &str = "csrf";
-/// Forms are small; anything larger is refused before it is parsed.
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// The signed-in user, if any.
 pub struct CurrentUser(pub Option<user::Model>);
@@ -97,18 +96,23 @@ async fn checked(request: Request) -> Result<Request, AppError> {
             Err(AppError::Csrf)
         };
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !crate::extract::is_form(request.headers()) {
         return Err(AppError::Csrf);
     }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES as u64) {
+        return Err(AppError::TooLarge);
+    }
     let (parts, body) = request.into_parts();
+    // A body that fails to arrive whole is, past the length check, one that went on
+    // beyond the limit (chunked) or was cut off: either way not a form we can take.
     let bytes = to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| AppError::Csrf)?;
+        .map_err(|_| AppError::TooLarge)?;
     let given = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == CSRF)
         .map(|(_, v)| v.into_owned())
@@ -123,11 +127,27 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// An argon2 hash of `password` with a fresh salt.
+/// An argon2 hash of `password` with a fresh salt, computed on tokio's blocking pool:
+/// a hash takes tens of milliseconds of CPU by design, and on an async worker it would
+/// stall every request scheduled on that thread.
 ///
 /// # Errors
 /// [`AppError::Internal`] if hashing fails (it does not for valid input).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password))
+        .await
+        .map_err(internal)?
+}
+
+/// Does `password` match the stored hash? On the blocking pool, as
+/// [`hash_password`].
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password_now(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+fn hash_password_now(password: &str) -> Result<String, AppError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt = SaltString::encode_b64(&salt_bytes).map_err(internal)?;
     Argon2::default()
@@ -136,8 +156,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(internal)
 }
 
-/// Does `password` match the stored hash?
-pub fn verify_password(password: &str, hash: &str) -> bool {
+fn verify_password_now(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .and_then(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed))
         .is_ok()

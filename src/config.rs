@@ -56,4 +56,15 @@ pub enum Command {
     },
     /// Print the schema's ER diagram (Mermaid), generated from the entities.
     Erd,
+    /// An interactive console on the database, the lessons' irb: `User.find(1)`,
+    /// `u.tweets.count`, `Heart.create(user: u, tweet: t)`; each line shows its SQL.
+    /// Reads a script when stdin is not a terminal (`fwitter console < file`).
+    Console {
+        /// Run everything in one transaction, rolled back at exit.
+        #[arg(long)]
+        sandbox: bool,
+        /// Evaluate these lines (one per line) and exit.
+        #[arg(short = 'e', value_name = "EXPR")]
+        e: Option<String>,
+    },
 }

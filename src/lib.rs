@@ -6,9 +6,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
+pub mod extract;
 mod routes;
-pub mod scratch;
 pub mod seed;
 pub mod session;
 mod views;
@@ -16,9 +17,13 @@ mod views;
 pub use routes::watch_queries;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use sea_orm::DatabaseConnection;
 use service::assoc::QueryLog;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::session::SessionKey;
 
@@ -57,7 +62,9 @@ impl AppState {
 
 /// The whole app: every resource's routes, CSRF checks on every state-changing
 /// request, sessions in an encrypted cookie (no database write on a read), and (in
-/// debug builds) a warning when a request repeats one statement shape.
+/// debug builds) a warning when a request repeats one statement shape. Outermost: a
+/// request log (method, path, status, latency; `tower_http=info`, on by default in
+/// `main`), and a panic becomes the 500 page instead of a dropped connection.
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(routes::home::router())
@@ -68,7 +75,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::messages::router())
         .merge(routes::assets::router())
         .fallback(routes::not_found)
-        .layer(middleware::from_fn(auth::verify_csrf));
+        .layer(middleware::from_fn(auth::verify_csrf))
+        .layer(DefaultBodyLimit::max(extract::MAX_FORM_BYTES));
     let router = if cfg!(debug_assertions) {
         router.layer(middleware::from_fn_with_state(
             state.clone(),
@@ -82,5 +90,20 @@ pub fn app(state: AppState) -> Router {
             state.session_key.clone(),
             session::layer,
         ))
+        .layer(middleware::from_fn(routes::retry_reads))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a handler panicked");
+                axum::response::IntoResponse::into_response(error::AppError::Internal(
+                    "a handler panicked".into(),
+                ))
+            },
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+        )
         .with_state(state)
 }

@@ -1,5 +1,5 @@
 //! `cargo run`: migrate the database, then serve fwitter on 127.0.0.1:3000.
-//! `cargo run -- seed --scale N`, `cargo run -- erd`: see `--help`.
+//! `cargo run -- seed --scale N`, `cargo run -- erd`, `cargo run -- console`: see `--help`.
 
 use clap::Parser;
 use fwitter::config::{Command, Config};
@@ -14,7 +14,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Logs go to stderr, so a console transcript on stdout holds only the session.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "fwitter=info,tower_http=info".into()),
@@ -24,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(Command::Erd) = config.command {
         print!(
             "{}",
-            service::assoc::erd::mermaid(&service::schema::graph())
+            service::assoc::erd::mermaid(service::schema::registry())
         );
         return Ok(());
     }
@@ -36,6 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     match config.command {
         Some(Command::Seed { scale }) => fwitter::seed::run(db, scale).await?,
+        Some(Command::Console { sandbox, e }) => {
+            let mut db = pools.write;
+            let log = service::assoc::QueryLog::install(&mut db);
+            let options = fwitter::console::Options { sandbox, eval: e };
+            fwitter::console::main(&db, log, options).await?;
+        }
         _ => {
             let key = match &config.secret_key {
                 Some(secret) => SessionKey::derive_from(secret.as_bytes()),

@@ -44,7 +44,9 @@ pub async fn run(db: &DatabaseConnection, scale: u32) -> Result<(), Box<dyn std:
         Err(e) => return Err(e.into()),
     };
     // One hash for every demo user: they are demo accounts with a published password.
-    let hash = auth::hash_password(DEMO_PASSWORD).map_err(|e| e.to_string())?;
+    let hash = auth::hash_password(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| e.to_string())?;
     service::users::set_every_password_hash(db, &hash).await?;
     service::db::analyze(db).await?;
     println!(

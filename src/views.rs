@@ -2,6 +2,7 @@
 //! Dates and names are formatted here; the templates only place them (and escape
 //! them: askama escapes every value in an `.html` template).
 
+use crate::routes::Pager;
 use crate::session::Session;
 use askama::Template;
 use entity::{tweet, user};
@@ -104,6 +105,7 @@ pub struct HomePage {
     pub draft: String,
     pub error: Option<String>,
     pub back: String,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
@@ -125,6 +127,23 @@ pub struct SigninPage {
 }
 
 #[derive(Template)]
+#[template(path = "account/show.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/deleted.html")]
+pub struct AccountDeletedPage {
+    pub layout: Layout,
+    pub username: String,
+    /// One line per kind of row removed: "3 tweets", "1 heart you gave", ...
+    pub removed: Vec<String>,
+}
+
+#[derive(Template)]
 #[template(path = "users/show.html")]
 pub struct UserPage {
     pub layout: Layout,
@@ -136,6 +155,7 @@ pub struct UserPage {
     pub draft: String,
     pub error: Option<String>,
     pub back: String,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
@@ -145,6 +165,7 @@ pub struct PeoplePage {
     pub user: user::Model,
     pub heading: String,
     pub people: Vec<user::Model>,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
@@ -154,6 +175,7 @@ pub struct MailboxPage {
     pub heading: String,
     pub sent: bool,
     pub messages: Vec<MessageRow>,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
@@ -180,4 +202,5 @@ pub struct ConversationPage {
     pub messages: Vec<MessageRow>,
     pub body: String,
     pub error: Option<String>,
+    pub pager: Pager,
 }

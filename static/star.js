@@ -24,6 +24,8 @@ document.addEventListener("submit", async (event) => {
     form.querySelector(".star-count").textContent = count;
     const total = form.closest(".tweet")?.querySelector(".hearts-count");
     if (total) total.textContent = count;
+    const noun = form.closest(".tweet")?.querySelector(".hearts-noun");
+    if (noun) noun.textContent = count === 1 ? "heart" : "hearts";
   } catch (error) {
     button.title = `Could not toggle: ${error.message}`;
   } finally {

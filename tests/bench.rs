@@ -85,9 +85,16 @@ fn both_implementations_print_the_specified_check_values_at_scale_one() {
             );
         }
     }
+    // Beyond the spec, the service pages everyone's tweets (issue 13): page 1 and
+    // page 50, 500 pages of 30 each, one statement a page whatever its number.
+    for workload in ["recent_page_1", "recent_page_50"] {
+        let key = ("service".to_owned(), workload.to_owned());
+        assert_eq!(checks.get(&key), Some(&15_000), "{workload}");
+        assert_eq!(queries.get(&key), Some(&500), "{workload}");
+    }
     assert_eq!(
         checks.len(),
-        2 * EXPECTED.len(),
+        2 * EXPECTED.len() + 2,
         "one line per workload and impl"
     );
 

@@ -148,6 +148,7 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
     c.wait().for_element(Locator::Css("p.flash")).await.unwrap();
     assert_eq!(text(&c, "p.flash").await, "Hearted.");
     assert_eq!(text(&c, "li.tweet .hearts-count").await, "1");
+    assert_eq!(text(&c, "li.tweet .hearts-noun").await, "heart");
     assert_eq!(
         text(&c, "form.star-form .star").await,
         "★",

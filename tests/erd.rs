@@ -1,7 +1,7 @@
 //! The committed ER diagram (`docs/schema.md`) is the one the entities generate.
 
 use service::assoc::erd::mermaid;
-use service::schema::graph;
+use service::schema::registry;
 
 #[test]
 fn the_committed_er_diagram_matches_the_entities() {
@@ -14,14 +14,14 @@ fn the_committed_er_diagram_matches_the_entities() {
         .expect("docs/schema.md has a mermaid block");
     assert_eq!(
         committed,
-        mermaid(&graph()),
+        mermaid(registry()),
         "docs/schema.md is stale: regenerate its block with `cargo run -- erd`"
     );
 }
 
 #[test]
 fn the_diagram_shows_cardinality_and_on_delete_for_every_belongs_to() {
-    let diagram = mermaid(&graph());
+    let diagram = mermaid(registry());
     assert_eq!(diagram.matches("--o{").count(), 13);
     assert!(diagram.contains(r#"users ||--o{ hearts : "user_id ON DELETE CASCADE""#));
     assert!(diagram.contains(r#"doctors ||--o{ appointments : "doctor_id ON DELETE RESTRICT""#));

@@ -3,44 +3,9 @@
 //! sent nothing shows up here). The examples are built once, then run side by side;
 //! each inherits `DATABASE_URL`, so on a server each runs in a database of its own.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
+mod common;
 
-const EXAMPLES: [&str; 9] = [
-    "hearts",
-    "likes",
-    "favorites",
-    "direct_messages",
-    "followers",
-    "doctors_patients",
-    "artists_genres",
-    "users_items",
-    "n_plus_one",
-];
-
-/// Builds all lesson examples with one cargo call; returns where their binaries are.
-fn examples_dir() -> &'static PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet"]);
-        for name in EXAMPLES {
-            cargo.args(["--example", name]);
-        }
-        let status = cargo.status().expect("run cargo build");
-        assert!(status.success(), "building the examples failed");
-        // This test binary is target/<profile>/deps/examples-<hash>.
-        let exe = std::env::current_exe().expect("test binary path");
-        let profile = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("target/<profile>");
-        profile.join("examples")
-    })
-}
+use common::examples::{LESSONS, command};
 
 /// One printed step: its title and its lines.
 struct Step {
@@ -51,10 +16,9 @@ struct Step {
 /// Runs `name`, asserts it succeeded and that every step printed SQL; returns its
 /// output.
 fn run(name: &str) -> String {
-    let exe = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let out = Command::new(&exe)
+    let out = command(name)
         .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+        .unwrap_or_else(|e| panic!("run example {name}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -400,7 +364,7 @@ fn every_lesson_example_is_tested() {
             continue;
         };
         if path.extension().is_some_and(|e| e == "rs") && stem != "bench" {
-            assert!(EXAMPLES.contains(&stem), "examples/{stem}.rs has no test");
+            assert!(LESSONS.contains(&stem), "examples/{stem}.rs has no test");
         }
     }
 }

@@ -7,183 +7,11 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{TestDb, rows};
+use common::web::Client;
+use common::{TestDb, all_rows, hearts_of, rows};
+use fwitter::AppState;
 use fwitter::session::SessionKey;
-use fwitter::{AppState, app};
-use http_body_util::BodyExt;
 use tower::ServiceExt;
-
-/// A browser stand-in: keeps the session cookie and the page's CSRF token.
-struct Client {
-    app: Router,
-    cookie: Option<String>,
-    csrf: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-impl Client {
-    fn new(t: &TestDb) -> Self {
-        let state = AppState {
-            db: t.db.clone(),
-            writer: t.db.clone(),
-            log: t.log,
-            session_key: SessionKey::generate(),
-        };
-        Client {
-            app: app(state),
-            cookie: None,
-            csrf: None,
-        }
-    }
-
-    async fn send(&mut self, request: Request<Body>) -> Page {
-        let response = self
-            .app
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
-        if let Some(set) = response.headers().get(header::SET_COOKIE) {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            // An expired cookie (sign-out) clears the jar.
-            self.cookie = if set.to_str().unwrap().contains("Max-Age=0") {
-                None
-            } else {
-                Some(pair)
-            };
-        }
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
-        if let Some(token) = body.split(r#"name="csrf-token" content=""#).nth(1) {
-            self.csrf = Some(token.split('"').next().unwrap().to_owned());
-        }
-        Page {
-            status,
-            location,
-            body,
-        }
-    }
-
-    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
-        let mut r = Request::builder().method(method).uri(path);
-        if let Some(cookie) = &self.cookie {
-            r = r.header(header::COOKIE, cookie);
-        }
-        r
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let request = self.request("GET", path).body(Body::empty()).unwrap();
-        self.send(request).await
-    }
-
-    /// POSTs a form with the current CSRF token (fetching a page first if needed).
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        if self.csrf.is_none() {
-            self.get("/").await;
-        }
-        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.clone().unwrap().leak())];
-        all.extend_from_slice(fields);
-        self.post_raw(path, &all).await
-    }
-
-    /// POSTs a form exactly as given: no CSRF token added.
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let request = self
-            .request("POST", path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
-    }
-
-    /// The star's `fetch`: JSON wanted, token in a header.
-    async fn star(&mut self, tweet_id: i32, token: Option<&str>) -> Page {
-        let mut r = self
-            .request("POST", &format!("/tweets/{tweet_id}/star"))
-            .header(header::ACCEPT, "application/json");
-        if let Some(token) = token {
-            r = r.header("x-csrf-token", token);
-        }
-        self.send(r.body(Body::empty()).unwrap()).await
-    }
-
-    async fn sign_up(&mut self, name: &str) -> i32 {
-        let page = self
-            .post(
-                "/signup",
-                &[
-                    ("username", name),
-                    ("email", &format!("{name}@example.com")),
-                    ("salutation", &format!("Dear {name}")),
-                    ("password", "correct horse"),
-                ],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let location = page.location.unwrap();
-        self.get(&location).await;
-        location.rsplit('/').next().unwrap().parse().unwrap()
-    }
-
-    async fn tweet(&mut self, content: &str) -> i32 {
-        let page = self
-            .post("/tweets", &[("content", content), ("back", "/")])
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let home = self.get("/").await;
-        let _ = home;
-        latest_tweet_id(self).await
-    }
-}
-
-async fn latest_tweet_id(client: &mut Client) -> i32 {
-    let me = client.get("/").await.body;
-    let my_page = me
-        .split(r#"id="my-page" href=""#)
-        .nth(1)
-        .map(|s| s.to_owned());
-    let path = match my_page {
-        Some(rest) => rest.split('"').next().unwrap().to_owned(),
-        None => me
-            .split(r#"href="/users/"#)
-            .nth(1)
-            .map(|s| format!("/users/{}", s.split('"').next().unwrap()))
-            .unwrap(),
-    };
-    let page = client.get(&path).await.body;
-    page.split(r#"id="tweet-"#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-async fn hearts_of(t: &TestDb, tweet_id: i32) -> i32 {
-    use sea_orm::EntityTrait;
-    entity::tweet::Entity::find_by_id(tweet_id)
-        .one(&t.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .hearts_count
-}
 
 #[tokio::test]
 async fn signing_up_signs_you_in_and_greets_you_on_your_page() {
@@ -480,8 +308,9 @@ async fn the_hearts_form_adds_one_heart_and_refuses_a_second() {
     );
     let page = bob.get(&back).await;
     assert!(
-        page.body
-            .contains(r#"with <span class="hearts-count">1</span> hearts"#),
+        page.body.contains(
+            r#"with <span class="hearts-count">1</span> <span class="hearts-noun">heart</span>"#
+        ),
         "{}",
         page.body
     );
@@ -493,11 +322,46 @@ async fn the_hearts_form_adds_one_heart_and_refuses_a_second() {
     .await;
     let page = bob.get(&back).await;
     assert!(page.body.contains("already hearted"), "{}", page.body);
-    assert!(
-        page.body
-            .contains(r#"with <span class="hearts-count">1</span> hearts"#)
-    );
+    assert!(page.body.contains(
+        r#"with <span class="hearts-count">1</span> <span class="hearts-noun">heart</span>"#
+    ));
     assert_eq!(rows(&t.db, "hearts").await, 1);
+}
+
+#[tokio::test]
+async fn counts_read_one_heart_and_two_hearts_one_follower_and_two_followers() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let tweet = ann.tweet("count me").await;
+    let page = format!("/users/{ann_id}");
+    let hearts = |n: &str, noun: &str| {
+        format!(
+            r#"with <span class="hearts-count">{n}</span> <span class="hearts-noun">{noun}</span>"#
+        )
+    };
+    let followers =
+        |n: &str, noun: &str| format!(r#"<span id="followers-count">{n}</span> {noun}</a>"#);
+
+    let body = ann.get(&page).await.body;
+    assert!(body.contains(&hearts("0", "hearts")), "{body}");
+    assert!(body.contains(&followers("0", "followers")), "{body}");
+
+    for (i, name) in ["bob", "cy_"].into_iter().enumerate() {
+        let mut fan = Client::new(&t);
+        fan.sign_up(name).await;
+        fan.post("/hearts", &[("tweet_id", &tweet.to_string())])
+            .await;
+        fan.post(&format!("/users/{ann_id}/follow"), &[]).await;
+        let body = fan.get(&page).await.body;
+        let (n, heart, follower) = if i == 0 {
+            ("1", "heart", "follower")
+        } else {
+            ("2", "hearts", "followers")
+        };
+        assert!(body.contains(&hearts(n, heart)), "{body}");
+        assert!(body.contains(&followers(n, follower)), "{body}");
+    }
 }
 
 #[tokio::test]
@@ -828,15 +692,6 @@ async fn a_tampered_or_foreign_session_cookie_signs_nobody_in() {
         Some("/signin"),
         "a cookie sealed with another key is no session"
     );
-}
-
-/// Every table of the schema with its row count.
-async fn all_rows(t: &TestDb) -> Vec<(&'static str, i64)> {
-    let mut out = Vec::new();
-    for table in common::TABLES {
-        out.push((table, rows(&t.db, table).await));
-    }
-    out
 }
 
 /// GETs every readable page `times` times over as `client`, and returns every

@@ -21,7 +21,7 @@ async fn seeding_fills_an_empty_database_and_every_user_has_the_demo_password() 
         .unwrap()
         .expect("user1");
     let hash = user.password_hash.expect("a password hash");
-    assert!(fwitter::auth::verify_password(DEMO_PASSWORD, &hash));
+    assert!(fwitter::auth::verify_password(DEMO_PASSWORD.to_owned(), hash.clone()).await);
     let last = entity::user::Entity::find_by_id(1_000)
         .one(&t.db)
         .await

@@ -133,8 +133,10 @@ reset_hearts() { # delete the POST runs' hearts and take them off the counter ca
 
 # ---- server --------------------------------------------------------------------
 echo "== start fwitter (release) on $BASE" >&2
-# The app's own default log filter (info; no request log), whatever the caller's RUST_LOG.
-env -u RUST_LOG "$BIN" --database-url "$URL" --addr "127.0.0.1:$PORT" >"$APP_LOG" 2>&1 &
+# The app's log without its per-request lines (tower_http=warn still logs failures),
+# whatever the caller's RUST_LOG: a line per request is the log's cost, not the app's,
+# and the Sinatra anchor's puma logs no requests either.
+RUST_LOG=fwitter=info,tower_http=warn "$BIN" --database-url "$URL" --addr "127.0.0.1:$PORT" >"$APP_LOG" 2>&1 &
 APP_PID=$!
 up=0
 for _ in $(seq 1 150); do

@@ -12,6 +12,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "appointments")]
@@ -31,5 +32,6 @@ pub struct Model {
     #[sea_orm(belongs_to, from = "patient_id", to = "id", on_delete = "Cascade")]
     pub patient: BelongsTo<super::patient::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}

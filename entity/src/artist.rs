@@ -6,6 +6,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "artists")]
@@ -19,5 +20,6 @@ pub struct Model {
     #[sea_orm(has_many, via = "song")]
     pub genres: HasMany<super::genre::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,8 +14,11 @@
 //! The pair is the primary key (unique by construction) and the migration adds
 //! `CHECK (follower_id <> followed_id)`.
 
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
+use sea_orm_assoc::JoinTable;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "follows")]
@@ -43,5 +46,25 @@ pub struct Model {
     )]
     pub followed: BelongsTo<super::user::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Left: the follower; right: the followed user.
+impl JoinTable for Entity {
+    type Left = i32;
+    type Right = i32;
+    fn left() -> RelationDef {
+        Relation::Follower.def()
+    }
+    fn right() -> RelationDef {
+        Relation::Followed.def()
+    }
+    fn new_row(follower_id: i32, followed_id: i32) -> ActiveModel {
+        ActiveModel {
+            follower_id: Set(follower_id),
+            followed_id: Set(followed_id),
+            created_at: Set(chrono::Utc::now()),
+        }
+    }
+}

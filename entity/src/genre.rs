@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "genres")]
@@ -16,5 +17,6 @@ pub struct Model {
     #[sea_orm(has_many, via = "song")]
     pub artists: HasMany<super::artist::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}

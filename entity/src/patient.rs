@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "patients")]
@@ -15,5 +16,6 @@ pub struct Model {
     #[sea_orm(has_many, via = "appointment")]
     pub doctors: HasMany<super::doctor::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}

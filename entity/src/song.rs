@@ -9,6 +9,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "songs")]
@@ -28,5 +29,6 @@ pub struct Model {
     #[sea_orm(belongs_to, from = "genre_id", to = "id", on_delete = "SetNull")]
     pub genre: BelongsTo<Option<super::genre::Entity>>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tweets")]
@@ -22,6 +23,10 @@ pub struct Model {
     pub content: String,
     /// The lessons' "date".
     pub created_at: DateTimeUtc,
+    /// Rails' `t.timestamps` pair: set with `created_at` when the tweet is posted (a
+    /// tweet is never edited; the counter cache moving is not an edit, as Rails'
+    /// `update_counters` does not touch it either).
+    pub updated_at: DateTimeUtc,
     pub hearts_count: i32,
 
     #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
@@ -29,12 +34,15 @@ pub struct Model {
     #[sea_orm(has_many)]
     pub hearts: HasMany<super::heart::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}
 
+// ANCHOR: Likers
 /// `has_many :likers, through: :hearts, source: :user`.
 #[derive(Debug, Clone, Copy)]
 pub struct Likers;
+// ANCHOR_END: Likers
 
 impl Linked for Likers {
     type FromEntity = Entity;

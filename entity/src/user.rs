@@ -24,6 +24,7 @@
 
 use sea_orm::entity::prelude::*;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -59,6 +60,7 @@ pub struct Model {
     #[sea_orm(has_many, via = "user_item")]
     pub items: HasMany<super::item::Entity>,
 }
+// ANCHOR_END: model
 
 /// Names for `Entity::load().with(..)`: `user::Entity::load().with(user::Followers)`.
 pub use super::follow::Entity as Followers;
@@ -66,10 +68,12 @@ pub use super::follow::EntityReverse as Following;
 
 impl ActiveModelBehavior for ActiveModel {}
 
+// ANCHOR: LikedTweets
 /// `has_many :liked_tweets, through: :hearts, source: :tweet`, as a link because of
 /// SeaORM issue #3081 (see the module header).
 #[derive(Debug, Clone, Copy)]
 pub struct LikedTweets;
+// ANCHOR_END: LikedTweets
 
 impl Linked for LikedTweets {
     type FromEntity = Entity;

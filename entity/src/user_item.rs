@@ -13,8 +13,11 @@
 //! ```
 //! A user owns an item once; the pair is unique.
 
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
+use sea_orm_assoc::JoinTable;
 
+// ANCHOR: model
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "user_items")]
@@ -33,5 +36,28 @@ pub struct Model {
     #[sea_orm(belongs_to, from = "item_id", to = "id", on_delete = "Cascade")]
     pub item: BelongsTo<super::item::Entity>,
 }
+// ANCHOR_END: model
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Left: the user; right: the item.
+impl JoinTable for Entity {
+    type Left = i32;
+    type Right = i32;
+    fn left() -> RelationDef {
+        Relation::User.def()
+    }
+    fn right() -> RelationDef {
+        Relation::Item.def()
+    }
+    fn new_row(user_id: i32, item_id: i32) -> ActiveModel {
+        let now = chrono::Utc::now();
+        ActiveModel {
+            user_id: Set(user_id),
+            item_id: Set(item_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    }
+}

@@ -12,19 +12,26 @@
 //! Included by each example with `mod lesson;` (cargo does not build `lesson/mod.rs`
 //! as an example of its own).
 //!
+//! A step is written with the [`step!`] macro, which prints the expression it runs as
+//! the step's `Rust  :` line (`stringify!`), so the narration cannot drift from the
+//! code: `step!(lesson, "title", "Rails code", hearts::heart_tweet(db, bob.id, hello.id), show)`.
+//!
 //! The database is chosen by `DATABASE_URL`: unset, a private `sqlite::memory:`; a
 //! PostgreSQL or MySQL/MariaDB server URL, a new database `example_<random>` on that
-//! server (never the maintenance database the URL names), dropped when the lesson ends.
+//! server (never the maintenance database the URL names), dropped when the lesson ends
+//! (`sea_orm_assoc::testing::FreshDb`, as the tests' databases); a `sqlite:` URL, that
+//! database itself.
 
-#![allow(dead_code)]
+// Each example uses some of what is here (not every one shows a captured step).
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::error::Error;
 use std::fmt::{Debug, Display};
 use std::future::Future;
 
-use fwitter::scratch::ScratchDb;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use service::assoc::testing::FreshDb;
 use service::assoc::{Capture, QueryLog};
 
 /// What `main` returns: any error ends the lesson with its message.
@@ -37,8 +44,9 @@ const INDENT: &str = "           ";
 pub struct Lesson {
     pub db: DatabaseConnection,
     log: QueryLog,
-    /// A database this lesson created on a server, to drop at the end.
-    server: Option<ScratchDb>,
+    /// The database this lesson created, removed when the lesson ends (even early, on
+    /// an error or a panic); `None` when `DATABASE_URL` named a SQLite database.
+    fresh: Option<FreshDb>,
 }
 
 impl Lesson {
@@ -48,36 +56,29 @@ impl Lesson {
     /// # Errors
     /// The database cannot be reached, created or migrated.
     pub async fn start(title: &str) -> Result<Self, Box<dyn Error>> {
-        let requested = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
-        let (url, server) = match requested {
-            None => ("sqlite::memory:".to_owned(), None),
-            Some(url) if url.starts_with("sqlite:") => (url, None),
-            Some(server_url) => {
-                let created = ScratchDb::create(&server_url, "example").await?;
-                (created.url.clone(), Some(created))
+        let given = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("sqlite:"));
+        let (url, fresh) = match given {
+            Some(url) => (url, None),
+            None => {
+                let fresh = FreshDb::new("example").await?;
+                (fresh.url().to_owned(), Some(fresh))
             }
         };
-        // From here on `Drop` removes the server database, even if migrating fails.
-        let mut lesson = Lesson {
-            db: service::db::connect(&url).await?,
-            log: QueryLog::default(),
-            server,
-        };
-        Migrator::up(&lesson.db, None).await?;
-        lesson.log = QueryLog::install(&mut lesson.db);
+        let mut db = service::db::connect(&url).await?;
+        let log = QueryLog::install(&mut db);
+        Migrator::up(&db, None).await?;
 
-        let on = match &lesson.server {
-            Some(s) => format!(
-                "{:?}, database {}",
-                lesson.db.get_database_backend(),
-                s.name
-            ),
-            None => format!("{:?}, {url}", lesson.db.get_database_backend()),
+        let backend = db.get_database_backend();
+        let on = match fresh.as_ref().and_then(FreshDb::scratch) {
+            Some(s) => format!("{backend:?}, database {}", s.name),
+            None => format!("{backend:?}, {url}"),
         };
         println!("# {title}");
         println!("# on {on}");
         println!();
-        Ok(lesson)
+        Ok(Lesson { db, log, fresh })
     }
 
     /// A line of narration between steps (setup, a point of the lesson). Not a step:
@@ -90,8 +91,9 @@ impl Lesson {
     }
 
     /// Runs one step, capturing what it sends, and prints it in the four-line format;
-    /// `show` turns the result into the `=>` line. Returns the step's output.
-    pub async fn step<T>(
+    /// `show` turns the result into the `=>` line. Returns the step's output. Called
+    /// through [`step!`], which passes the expression's own text as `rust`.
+    pub async fn run_step<T>(
         &self,
         title: &str,
         rails: &str,
@@ -100,14 +102,15 @@ impl Lesson {
         show: impl FnOnce(&T) -> String,
     ) -> T {
         let (out, _) = self
-            .step_captured(title, rails, rust, work, |out, _| show(out))
+            .run_step_captured(title, rails, rust, work, |out, _| show(out))
             .await;
         out
     }
 
-    /// As [`Lesson::step`], and `show` also sees the capture (to count or name the
-    /// statements); returns the capture with the output.
-    pub async fn step_captured<T>(
+    /// As [`Lesson::run_step`], and `show` also sees the capture (to count or name the
+    /// statements); returns the capture with the output. Called through
+    /// [`step_captured!`].
+    pub async fn run_step_captured<T>(
         &self,
         title: &str,
         rails: &str,
@@ -132,27 +135,63 @@ impl Lesson {
         (out, capture)
     }
 
-    /// Closes the connection and drops the database this lesson created on a server.
+    /// Closes the connection, then removes the database this lesson created.
     ///
     /// # Errors
-    /// The server refused to drop the database.
-    pub async fn finish(mut self) -> Outcome {
+    /// The connection did not close cleanly.
+    pub async fn finish(self) -> Outcome {
         self.db.clone().close().await?;
-        if let Some(server) = self.server.take() {
-            server.drop_database().await?;
-        }
         Ok(())
     }
 }
 
-impl Drop for Lesson {
-    /// An example that stopped early (an error, a panic) still removes its database.
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            let _ = server.drop_blocking();
-        }
-    }
+// ANCHOR: step_macro
+/// One lesson step: `step!(lesson, "title", "Rails code", rust_expression, show)`.
+///
+/// Runs `rust_expression` (a future) with its SQL captured and prints the step; the
+/// `Rust  :` line is the expression's own text, `stringify!`ed by the compiler, so it
+/// is the code that ran. `declared: text,` before the expression prints `text` (an
+/// entity's declaration, read from its source by [`declaration`]) above it.
+macro_rules! step {
+    ($lesson:expr, $title:expr, $rails:expr, declared: $declared:expr, $work:expr, $show:expr $(,)?) => {
+        $lesson.run_step(
+            $title,
+            $rails,
+            &format!(
+                "{}\n{}",
+                $declared,
+                crate::lesson::one_line(stringify!($work))
+            ),
+            $work,
+            $show,
+        )
+    };
+    ($lesson:expr, $title:expr, $rails:expr, $work:expr, $show:expr $(,)?) => {
+        $lesson.run_step(
+            $title,
+            $rails,
+            &crate::lesson::one_line(stringify!($work)),
+            $work,
+            $show,
+        )
+    };
 }
+pub(crate) use step;
+// ANCHOR_END: step_macro
+
+/// As [`step!`], with a `show` that also sees the capture (`|out, capture| ..`).
+macro_rules! step_captured {
+    ($lesson:expr, $title:expr, $rails:expr, $work:expr, $show:expr $(,)?) => {
+        $lesson.run_step_captured(
+            $title,
+            $rails,
+            &crate::lesson::one_line(stringify!($work)),
+            $work,
+            $show,
+        )
+    };
+}
+pub(crate) use step_captured;
 
 /// `label` before the first line of `text`, the others aligned under it.
 fn print_field(label: &str, text: &str) {
@@ -161,6 +200,30 @@ fn print_field(label: &str, text: &str) {
     for line in lines {
         println!("{INDENT}{line}");
     }
+}
+
+/// Two steps' worth of work in one: runs `first`, then `second` (never both at once,
+/// and not `second` if `first` failed), and returns both results.
+///
+/// # Errors
+/// The first error either sends.
+pub async fn both<A, B, E>(
+    first: impl Future<Output = Result<A, E>>,
+    second: impl Future<Output = Result<B, E>>,
+) -> Result<(A, B), E> {
+    let a = first.await?;
+    let b = second.await?;
+    Ok((a, b))
+}
+
+/// `stringify!`'s text of an expression as one line: the compiler's pretty printer
+/// breaks a long call over several lines and leaves a trailing comma before `)`.
+pub fn one_line(code: &str) -> String {
+    code.split('\n')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(",)", ")")
 }
 
 /// `Err: <the error's message>` or what `ok` makes of the value: an error step prints

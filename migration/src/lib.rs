@@ -22,7 +22,10 @@ mod m20261121_000013_create_songs;
 mod m20261121_000014_create_sessions;
 mod m20261122_000015_drop_sessions;
 mod m20261122_000016_drop_redundant_tweets_user_id_index;
+mod m20261122_000017_add_tweets_updated_at;
+mod m20261122_000018_keyset_indexes;
 
+// ANCHOR: migrator
 /// Applies and rolls back every migration of the workspace.
 pub struct Migrator;
 
@@ -46,9 +49,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000014_create_sessions::Migration),
             Box::new(m20261122_000015_drop_sessions::Migration),
             Box::new(m20261122_000016_drop_redundant_tweets_user_id_index::Migration),
+            Box::new(m20261122_000017_add_tweets_updated_at::Migration),
+            Box::new(m20261122_000018_keyset_indexes::Migration),
         ]
     }
 }
+// ANCHOR_END: migrator
 
 /// `fk-<table>-<column>`: a named foreign key, so a violation can be traced to it.
 fn foreign_key(

@@ -10,9 +10,9 @@ use sea_orm::{
 };
 
 use crate::assoc::error::is_foreign_key_violation;
-use crate::assoc::{AssocError, insert_isolated};
+use crate::assoc::{DestroyError, insert_isolated};
 use crate::input::Name;
-use crate::schema::graph;
+use crate::schema::{registry, undeclared_restriction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClinicError {
@@ -54,6 +54,7 @@ pub async fn add_patient<C: ConnectionTrait>(
     .await?)
 }
 
+// ANCHOR: book_appointment
 /// Books an appointment; the doctor and the patient must exist.
 ///
 /// # Errors
@@ -90,7 +91,9 @@ where
         }
     }
 }
+// ANCHOR_END: book_appointment
 
+// ANCHOR: doctor_patients
 /// `doctor.patients`, each once, by name: one statement.
 ///
 /// # Errors
@@ -107,7 +110,9 @@ pub async fn doctor_patients<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: doctor_patients
 
+// ANCHOR: patient_doctors
 /// `patient.doctors`, each once, by name: one statement.
 ///
 /// # Errors
@@ -124,7 +129,9 @@ pub async fn patient_doctors<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: patient_doctors
 
+// ANCHOR: doctor_appointments
 /// A doctor's appointments in time order, each with its patient: one statement.
 ///
 /// # Errors
@@ -145,7 +152,9 @@ pub async fn doctor_appointments<C: ConnectionTrait>(
         .filter_map(|(a, p)| p.map(|p| (a, p)))
         .collect())
 }
+// ANCHOR_END: doctor_appointments
 
+// ANCHOR: remove_doctor
 /// Deletes a doctor, refused while they have appointments (`restrict`).
 ///
 /// # Errors
@@ -155,16 +164,17 @@ pub async fn remove_doctor<C>(db: &C, doctor_id: i32) -> Result<(), ClinicError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    match graph().destroy(db, doctor::Entity, doctor_id).await {
+    match registry().destroy(db, doctor::Entity, doctor_id).await {
         Ok(_) => Ok(()),
-        Err(AssocError::NotFound { .. }) => Err(ClinicError::DoctorNotFound(doctor_id)),
-        Err(AssocError::Restricted { rows, .. }) => Err(ClinicError::DoctorHasAppointments {
+        Err(DestroyError::NotFound { .. }) => Err(ClinicError::DoctorNotFound(doctor_id)),
+        Err(DestroyError::Restricted { rows, .. }) => Err(ClinicError::DoctorHasAppointments {
             doctor_id,
             appointments: rows,
         }),
-        Err(other) => Err(other.into_db_err().into()),
+        Err(DestroyError::Db(e)) => Err(e.into()),
     }
 }
+// ANCHOR_END: remove_doctor
 
 /// Deletes a patient and their appointments.
 ///
@@ -174,9 +184,10 @@ pub async fn remove_patient<C>(db: &C, patient_id: i32) -> Result<(), ClinicErro
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    match graph().destroy(db, patient::Entity, patient_id).await {
+    match registry().destroy(db, patient::Entity, patient_id).await {
         Ok(_) => Ok(()),
-        Err(AssocError::NotFound { .. }) => Err(ClinicError::PatientNotFound(patient_id)),
-        Err(other) => Err(other.into_db_err().into()),
+        Err(DestroyError::NotFound { .. }) => Err(ClinicError::PatientNotFound(patient_id)),
+        Err(e @ DestroyError::Restricted { .. }) => Err(undeclared_restriction(e).into()),
+        Err(DestroyError::Db(e)) => Err(e.into()),
     }
 }

@@ -173,6 +173,35 @@ pub fn pool_size(url: &str, cores: u32) -> u32 {
     }
 }
 
+/// Did this fail because the database could not be reached, rather than because of
+/// the statement or the data? A dropped or killed connection, a server shutting down
+/// or restarting, a refused connect, a pool timeout. The same work may succeed a
+/// moment later on a new connection: the web app retries idempotent reads on it and
+/// answers a write with 503 (its transaction rolled back with the connection).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match &**sqlx {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: class 08 (connection exception), 57P01..57P03 (admin or
+            // crash shutdown, cannot connect now). MySQL/MariaDB: 1053 server shutdown,
+            // 1927 connection killed, 2006 gone away, 2013 lost during query.
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "70100" | "1053" | "1927" | "2006" | "2013"
+                )
+        }),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::pool_size;

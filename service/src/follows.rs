@@ -1,33 +1,18 @@
 //! Followers: a self-referential many-to-many through `follows`.
 
-use chrono::Utc;
 use entity::{follow, tweet, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, RelationDef, RelationTrait, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
 };
 
 use crate::assoc::counter::count_column;
-use crate::assoc::{self, AssocError, Attached, JoinTable};
+use crate::assoc::page::Keyset;
+use crate::assoc::{self, Attached, LinkError, Side};
+use crate::paging::{NameCursor, Page, TimeCursor};
 use crate::tweets::Listed;
-
-/// Left: the follower; right: the followed user.
-impl JoinTable for follow::Entity {
-    fn left() -> RelationDef {
-        follow::Relation::Follower.def()
-    }
-    fn right() -> RelationDef {
-        follow::Relation::Followed.def()
-    }
-    fn new_row(follower_id: i32, followed_id: i32) -> follow::ActiveModel {
-        follow::ActiveModel {
-            follower_id: Set(follower_id),
-            followed_id: Set(followed_id),
-            created_at: Set(Utc::now()),
-        }
-    }
-}
+use sea_orm::prelude::DateTimeUtc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -40,15 +25,23 @@ pub enum FollowError {
 }
 
 impl FollowError {
-    fn from_assoc(err: AssocError) -> Self {
+    /// The toolkit's refusal in this lesson's words: the left side is the follower,
+    /// the right the followed user.
+    fn from_link(err: LinkError, follower: i32, followed: i32) -> Self {
         match err {
-            AssocError::SelfReference { .. } => Self::SelfFollow,
-            AssocError::NotFound { id, .. } => Self::UserNotFound(id as i32),
-            other => Self::Db(other.into_db_err()),
+            LinkError::SelfLink { .. } => Self::SelfFollow,
+            LinkError::MissingParent {
+                side: Side::Left, ..
+            } => Self::UserNotFound(follower),
+            LinkError::MissingParent {
+                side: Side::Right, ..
+            } => Self::UserNotFound(followed),
+            LinkError::Db(e) => Self::Db(e),
         }
     }
 }
 
+// ANCHOR: follow_user
 /// `follower` follows `followed`. Following twice is not an error: the answer says
 /// whether this call made the link.
 ///
@@ -60,9 +53,11 @@ where
 {
     assoc::join::attach::<follow::Entity, _>(db, follower, followed)
         .await
-        .map_err(FollowError::from_assoc)
+        .map_err(|e| FollowError::from_link(e, follower, followed))
 }
+// ANCHOR_END: follow_user
 
+// ANCHOR: unfollow_user
 /// Stops following; returns whether `follower` was following.
 ///
 /// # Errors
@@ -71,10 +66,9 @@ pub async fn unfollow_user<C>(db: &C, follower: i32, followed: i32) -> Result<bo
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    assoc::join::detach::<follow::Entity, _>(db, follower, followed)
-        .await
-        .map_err(FollowError::from_assoc)
+    Ok(assoc::join::detach::<follow::Entity, _>(db, follower, followed).await?)
 }
+// ANCHOR_END: unfollow_user
 
 /// Does `follower` follow `followed`?
 ///
@@ -85,11 +79,10 @@ pub async fn is_following<C: ConnectionTrait>(
     follower: i32,
     followed: i32,
 ) -> Result<bool, DbErr> {
-    assoc::join::contains::<follow::Entity, _>(db, follower, followed)
-        .await
-        .map_err(AssocError::into_db_err)
+    assoc::join::contains::<follow::Entity, _>(db, follower, followed).await
 }
 
+// ANCHOR: followers
 /// `user.followers`, by username: one statement.
 ///
 /// # Errors
@@ -106,7 +99,9 @@ pub async fn followers<C: ConnectionTrait>(
     )
     .await
 }
+// ANCHOR_END: followers
 
+// ANCHOR: following
 /// `user.following`, by username: one statement.
 ///
 /// # Errors
@@ -123,6 +118,7 @@ pub async fn following<C: ConnectionTrait>(
     )
     .await
 }
+// ANCHOR_END: following
 
 async fn users_in<C: ConnectionTrait>(
     db: &C,
@@ -130,19 +126,23 @@ async fn users_in<C: ConnectionTrait>(
     by: follow::Column,
     user_id: i32,
 ) -> Result<Vec<user::Model>, DbErr> {
-    user::Entity::find()
-        .filter(
-            user::Column::Id.in_subquery(
-                Query::select()
-                    .column(pick)
-                    .from(follow::Entity)
-                    .and_where(by.eq(user_id))
-                    .to_owned(),
-            ),
-        )
+    people(pick, by, user_id)
         .order_by_asc(user::Column::Username)
         .all(db)
         .await
+}
+
+/// The users whose id is `pick` in the follows where `by` is `user_id`.
+fn people(pick: follow::Column, by: follow::Column, user_id: i32) -> sea_orm::Select<user::Entity> {
+    user::Entity::find().filter(
+        user::Column::Id.in_subquery(
+            Query::select()
+                .column(pick)
+                .from(follow::Entity)
+                .and_where(by.eq(user_id))
+                .to_owned(),
+        ),
+    )
 }
 
 /// A user page's header: the user, both follow counts, and whether the viewer
@@ -210,6 +210,7 @@ pub struct FollowCounts {
     pub following: i64,
 }
 
+// ANCHOR: follow_counts
 /// Both counts, with the toolkit's GROUP BY count: two statements.
 ///
 /// # Errors
@@ -227,7 +228,9 @@ pub async fn follow_counts<C: ConnectionTrait>(
         following: following.get(&user_id).copied().unwrap_or(0),
     })
 }
+// ANCHOR_END: follow_counts
 
+// ANCHOR: home_feed
 /// The home feed: the newest `limit` tweets of the users `user_id` follows (not their
 /// own), each with its author and whether `user_id` hearted it, newest first: one
 /// statement (through the `(user_id, created_at)` index of `tweets`).
@@ -239,7 +242,26 @@ pub async fn home_feed<C: ConnectionTrait>(
     user_id: i32,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    let followed = tweet::Entity::find().filter(
+    crate::tweets::newest_listed(db, followed_tweets(user_id), Some(user_id), limit).await
+}
+// ANCHOR_END: home_feed
+
+/// A page of [`home_feed`], newest first: one statement, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn home_feed_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
+    crate::tweets::listed_page(db, followed_tweets(user_id), Some(user_id), at, per).await
+}
+
+/// The tweets of the users `user_id` follows.
+fn followed_tweets(user_id: i32) -> sea_orm::Select<tweet::Entity> {
+    tweet::Entity::find().filter(
         tweet::Column::UserId.in_subquery(
             Query::select()
                 .column(follow::Column::FollowedId)
@@ -247,6 +269,63 @@ pub async fn home_feed<C: ConnectionTrait>(
                 .and_where(follow::Column::FollowerId.eq(user_id))
                 .to_owned(),
         ),
-    );
-    crate::tweets::newest_listed(db, followed, Some(user_id), limit).await
+    )
+}
+
+/// A page of [`followers`], by username: one statement, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn followers_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    at: Option<&NameCursor>,
+    per: u64,
+) -> Result<Page<user::Model, String, i32>, DbErr> {
+    users_page(
+        db,
+        follow::Column::FollowerId,
+        follow::Column::FollowedId,
+        user_id,
+        at,
+        per,
+    )
+    .await
+}
+
+/// A page of [`following`], by username: one statement, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn following_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    at: Option<&NameCursor>,
+    per: u64,
+) -> Result<Page<user::Model, String, i32>, DbErr> {
+    users_page(
+        db,
+        follow::Column::FollowedId,
+        follow::Column::FollowerId,
+        user_id,
+        at,
+        per,
+    )
+    .await
+}
+
+async fn users_page<C: ConnectionTrait>(
+    db: &C,
+    pick: follow::Column,
+    by: follow::Column,
+    user_id: i32,
+    at: Option<&NameCursor>,
+    per: u64,
+) -> Result<Page<user::Model, String, i32>, DbErr> {
+    let keyset = Keyset::oldest_first(user::Column::Username, user::Column::Id);
+    let rows = keyset
+        .apply(people(pick, by, user_id), at, per)
+        .all(db)
+        .await?;
+    Ok(keyset.page(rows, at, per, |u: &user::Model| (u.username.clone(), u.id)))
 }

@@ -8,41 +8,18 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entity::{heart, tweet, user};
 use sea_orm::sea_query::{
     Expr, ExprTrait, Func, PgFunc, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, RelationDef, RelationTrait, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, RelationTrait, TransactionTrait,
 };
 
-use crate::assoc::{self, AssocError, Attached, JoinTable, Side, Toggled};
+use crate::assoc::{self, Attached, LinkError, Side, Toggled};
 use crate::follows::{self, FollowCounts};
-use crate::schema::hearts_counter;
-
-impl JoinTable for heart::Entity {
-    fn left() -> RelationDef {
-        heart::Relation::User.def()
-    }
-    fn right() -> RelationDef {
-        heart::Relation::Tweet.def()
-    }
-    fn new_row(user_id: i32, tweet_id: i32) -> heart::ActiveModel {
-        let now = Utc::now();
-        heart::ActiveModel {
-            user_id: Set(user_id),
-            tweet_id: Set(tweet_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-    }
-    fn counter_cache() -> Option<assoc::CounterCache> {
-        Some(hearts_counter())
-    }
-}
+use crate::paging::TimeCursor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeartError {
@@ -57,23 +34,24 @@ pub enum HeartError {
 }
 
 impl HeartError {
-    fn from_assoc(err: AssocError) -> Self {
+    /// The toolkit's refusal in this lesson's words: the left side is the user, the
+    /// right the tweet.
+    fn from_link(err: LinkError, user_id: i32, tweet_id: i32) -> Self {
         match err {
-            AssocError::NotFound {
-                side: Some(Side::Left),
-                id,
-                ..
-            } => Self::UserNotFound(id as i32),
-            AssocError::NotFound {
-                side: Some(Side::Right),
-                id,
-                ..
-            } => Self::TweetNotFound(id as i32),
-            other => Self::Db(other.into_db_err()),
+            LinkError::MissingParent {
+                side: Side::Left, ..
+            } => Self::UserNotFound(user_id),
+            LinkError::MissingParent {
+                side: Side::Right, ..
+            } => Self::TweetNotFound(tweet_id),
+            // hearts is not self-referential: a user and a tweet are never "the same".
+            LinkError::SelfLink { .. } => Self::TweetNotFound(tweet_id),
+            LinkError::Db(e) => Self::Db(e),
         }
     }
 }
 
+// ANCHOR: heart_tweet
 /// `Heart.create!(user:, tweet:)`: the user and the tweet must exist, and a second
 /// heart on the same tweet is refused (and writes nothing). Bumps `hearts_count` in
 /// the same transaction.
@@ -88,10 +66,12 @@ where
     match assoc::join::attach::<heart::Entity, _>(db, user_id, tweet_id).await {
         Ok(Attached::Created) => Ok(()),
         Ok(Attached::AlreadyLinked) => Err(HeartError::AlreadyHearted { user_id, tweet_id }),
-        Err(e) => Err(HeartError::from_assoc(e)),
+        Err(e) => Err(HeartError::from_link(e, user_id, tweet_id)),
     }
 }
+// ANCHOR_END: heart_tweet
 
+// ANCHOR: like_tweet
 /// The likes lesson's `user.like(tweet)`: the same heart under its other name.
 ///
 /// # Errors
@@ -102,6 +82,7 @@ where
 {
     heart_tweet(db, user_id, tweet_id).await
 }
+// ANCHOR_END: like_tweet
 
 /// Takes a heart back; returns whether there was one.
 ///
@@ -111,11 +92,10 @@ pub async fn unheart_tweet<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<boo
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    assoc::join::detach::<heart::Entity, _>(db, user_id, tweet_id)
-        .await
-        .map_err(HeartError::from_assoc)
+    Ok(assoc::join::detach::<heart::Entity, _>(db, user_id, tweet_id).await?)
 }
 
+// ANCHOR: toggle_heart
 /// The favorites star: hearts the tweet if the user has not, takes it back if they
 /// have; returns the new state and the tweet's new count.
 ///
@@ -127,11 +107,13 @@ where
 {
     assoc::join::toggle::<heart::Entity, _>(db, user_id, tweet_id)
         .await
-        .map_err(HeartError::from_assoc)
+        .map_err(|e| HeartError::from_link(e, user_id, tweet_id))
 }
+// ANCHOR_END: toggle_heart
 
+// ANCHOR: liked_tweets
 /// `user.liked_tweets`: newest first, one statement
-/// (`WHERE id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)`; see [`id_among`]
+/// (`WHERE id IN (SELECT tweet_id FROM hearts WHERE user_id = ?)`; see `id_among`
 /// for PostgreSQL).
 ///
 /// # Errors
@@ -155,7 +137,9 @@ pub async fn liked_tweets<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: liked_tweets
 
+// ANCHOR: likers
 /// `tweet.likers`: the users who hearted a tweet, by username, one statement.
 ///
 /// # Errors
@@ -175,6 +159,7 @@ pub async fn likers<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result<Vec<use
         .all(db)
         .await
 }
+// ANCHOR_END: likers
 
 /// `id IN (subquery)`, spelled `id = ANY(ARRAY(subquery))` on PostgreSQL. Measured
 /// there after ANALYZE at S=1 (docs/performance.md): PostgreSQL 15 plans the
@@ -196,6 +181,7 @@ fn id_among(backend: DbBackend, id: impl ColumnTrait, subquery: SelectStatement)
     }
 }
 
+// ANCHOR: heart_counts
 /// `tweet.hearts.count` for many tweets in one `GROUP BY` statement, counted from the
 /// hearts themselves (not the cache). Tweets without hearts map to 0.
 ///
@@ -211,6 +197,7 @@ pub async fn heart_counts<C: ConnectionTrait>(
     }
     Ok(counts)
 }
+// ANCHOR_END: heart_counts
 
 /// One tweet as the user page shows it: "content at date with N hearts", and whether
 /// the viewer has hearted it (the star).
@@ -229,8 +216,14 @@ pub struct UserPage {
     pub counts: FollowCounts,
     pub followed_by_viewer: bool,
     pub tweets: Vec<TweetView>,
+    /// The next page of tweets ([`user_page_at`]); `None` on the last page, and
+    /// always from [`user_page`], which lists them all.
+    pub older: Option<TimeCursor>,
+    /// The previous page of tweets; `None` on the first.
+    pub newer: Option<TimeCursor>,
 }
 
+// ANCHOR: user_page
 /// The user with their follow counts, then their tweets newest first, each with its
 /// heart count (the `hearts_count` counter cache) and whether `viewer` hearted it:
 /// two statements whatever the number of tweets ([`follows::profile`], then the
@@ -248,23 +241,69 @@ pub async fn user_page<C: ConnectionTrait>(
         return Ok(None);
     };
     let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
-    let tweets = crate::tweets::newest_with_star(own, viewer)?
+    let rows = crate::tweets::newest_with_star(own, viewer)?
         .into_model::<StarredRow>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| TweetView {
-            hearts: i64::from(r.tweet.hearts_count),
-            hearted_by_viewer: r.hearted > 0,
-            tweet: r.tweet,
-        })
-        .collect();
-    Ok(Some(UserPage {
-        user: profile.user,
-        counts: profile.counts,
-        followed_by_viewer: profile.followed_by_viewer,
-        tweets,
-    }))
+        .await?;
+    Ok(Some(UserPage::new(profile, rows, None, None)))
+}
+// ANCHOR_END: user_page
+
+/// [`user_page`] one page of tweets at a time (what the web app shows): the same two
+/// statements whatever the page, the tweets found through the `(user_id, created_at)`
+/// index.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn user_page_at<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    viewer: Option<i32>,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Option<UserPage>, DbErr> {
+    let Some(profile) = follows::profile(db, user_id, viewer).await? else {
+        return Ok(None);
+    };
+    let keyset = crate::tweets::tweet_keyset();
+    let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
+    let rows = keyset
+        .apply(crate::tweets::with_star(own, viewer)?, at, per)
+        .into_model::<StarredRow>()
+        .all(db)
+        .await?;
+    let page = keyset.page(rows, at, per, |r: &StarredRow| {
+        (r.tweet.created_at, r.tweet.id)
+    });
+    Ok(Some(UserPage::new(
+        profile, page.items, page.older, page.newer,
+    )))
+}
+
+impl UserPage {
+    /// The page from its header and its tweet rows, each with its cached heart count.
+    fn new(
+        profile: follows::Profile,
+        rows: Vec<StarredRow>,
+        older: Option<TimeCursor>,
+        newer: Option<TimeCursor>,
+    ) -> Self {
+        UserPage {
+            user: profile.user,
+            counts: profile.counts,
+            followed_by_viewer: profile.followed_by_viewer,
+            tweets: rows
+                .into_iter()
+                .map(|r| TweetView {
+                    hearts: i64::from(r.tweet.hearts_count),
+                    hearted_by_viewer: r.hearted > 0,
+                    tweet: r.tweet,
+                })
+                .collect(),
+            older,
+            newer,
+        }
+    }
 }
 
 #[derive(Debug, FromQueryResult)]

@@ -1,9 +1,10 @@
-//! fwitter's domain: every lesson's operations, one module per aggregate, and the
-//! generic association toolkit they are built on ([`assoc`]). Functions take the
+//! fwitter's domain: every lesson's operations, one module per aggregate, built on the
+//! generic association toolkit, the `sea-orm-assoc` crate (re-exported as [`assoc`]). Functions take the
 //! connection first and are generic over `ConnectionTrait`, so each also runs inside a
 //! caller's transaction. Never imports a web framework.
 
-pub mod assoc;
+pub use sea_orm_assoc as assoc;
+
 pub mod clinic;
 pub mod db;
 pub mod follows;
@@ -11,6 +12,7 @@ pub mod hearts;
 pub mod input;
 pub mod messages;
 pub mod music;
+pub mod paging;
 pub mod schema;
 pub mod store;
 pub mod tweets;

@@ -11,7 +11,10 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
+use crate::assoc::page::Keyset;
 use crate::input::MessageBody;
+use crate::paging::{Page, TimeCursor};
+use sea_orm::prelude::DateTimeUtc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
@@ -31,6 +34,7 @@ pub struct MessageView {
     pub receiver: user::Model,
 }
 
+// ANCHOR: send_message
 /// Sends `body` from `sender_id` to the user named `receiver`.
 ///
 /// # Errors
@@ -62,7 +66,9 @@ pub async fn send_message<C: ConnectionTrait>(
         }
     })
 }
+// ANCHOR_END: send_message
 
+// ANCHOR: inbox
 /// Messages received by `user_id`, newest first: two statements (messages, users).
 ///
 /// # Errors
@@ -76,7 +82,9 @@ pub async fn inbox<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Vec<Messa
         .await?;
     with_people(db, messages).await
 }
+// ANCHOR_END: inbox
 
+// ANCHOR: sent_messages
 /// Messages sent by `user_id`, newest first: two statements.
 ///
 /// # Errors
@@ -93,7 +101,9 @@ pub async fn sent_messages<C: ConnectionTrait>(
         .await?;
     with_people(db, messages).await
 }
+// ANCHOR_END: sent_messages
 
+// ANCHOR: conversation
 /// Every message between `a` and `b`, oldest first: two statements.
 ///
 /// # Errors
@@ -103,7 +113,67 @@ pub async fn conversation<C: ConnectionTrait>(
     a: i32,
     b: i32,
 ) -> Result<Vec<MessageView>, DbErr> {
-    let between = Condition::any()
+    let messages = message::Entity::find()
+        .filter(between(a, b))
+        .order_by_asc(message::Column::CreatedAt)
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    with_people(db, messages).await
+}
+// ANCHOR_END: conversation
+
+/// A page of [`inbox`], newest first: two statements, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn inbox_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<MessageView, DateTimeUtc, i32>, DbErr> {
+    let mine = message::Entity::find().filter(message::Column::ReceiverId.eq(user_id));
+    messages_page(db, mine, newest_first(), at, per).await
+}
+
+/// A page of [`sent_messages`], newest first: two statements, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn sent_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<MessageView, DateTimeUtc, i32>, DbErr> {
+    let mine = message::Entity::find().filter(message::Column::SenderId.eq(user_id));
+    messages_page(db, mine, newest_first(), at, per).await
+}
+
+/// A page of [`conversation`], oldest first: two statements, whatever the page.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn conversation_page<C: ConnectionTrait>(
+    db: &C,
+    a: i32,
+    b: i32,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<MessageView, DateTimeUtc, i32>, DbErr> {
+    let between = message::Entity::find().filter(between(a, b));
+    let keyset = Keyset::oldest_first(message::Column::CreatedAt, message::Column::Id);
+    messages_page(db, between, keyset, at, per).await
+}
+
+fn newest_first() -> Keyset<message::Column, DateTimeUtc, i32> {
+    Keyset::newest_first(message::Column::CreatedAt, message::Column::Id)
+}
+
+/// The messages between `a` and `b`, in either direction.
+fn between(a: i32, b: i32) -> Condition {
+    Condition::any()
         .add(
             message::Column::SenderId
                 .eq(a)
@@ -113,16 +183,26 @@ pub async fn conversation<C: ConnectionTrait>(
             message::Column::SenderId
                 .eq(b)
                 .and(message::Column::ReceiverId.eq(a)),
-        );
-    let messages = message::Entity::find()
-        .filter(between)
-        .order_by_asc(message::Column::CreatedAt)
-        .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?;
-    with_people(db, messages).await
+        )
 }
 
+async fn messages_page<C: ConnectionTrait>(
+    db: &C,
+    messages: sea_orm::Select<message::Entity>,
+    keyset: Keyset<message::Column, DateTimeUtc, i32>,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<MessageView, DateTimeUtc, i32>, DbErr> {
+    let rows = keyset.apply(messages, at, per).all(db).await?;
+    let page = keyset.page(rows, at, per, |m: &message::Model| (m.created_at, m.id));
+    Ok(Page {
+        items: with_people(db, page.items).await?,
+        older: page.older,
+        newer: page.newer,
+    })
+}
+
+// ANCHOR: message_for
 /// One message, if `viewer` sent or received it; `None` otherwise, exactly as if it
 /// did not exist, so nobody learns which ids are taken.
 ///
@@ -142,6 +222,7 @@ pub async fn message_for<C: ConnectionTrait>(
         .await?;
     Ok(with_people(db, found.into_iter().collect()).await?.pop())
 }
+// ANCHOR_END: message_for
 
 /// Attaches both users to each message with one more statement (the two `belongs_to`
 /// point at one table, so one `IN (..)` serves both).

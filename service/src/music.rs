@@ -9,9 +9,9 @@ use sea_orm::{
 };
 
 use crate::assoc::error::{is_foreign_key_violation, is_unique_violation};
-use crate::assoc::{AssocError, insert_isolated};
+use crate::assoc::{DestroyError, insert_isolated};
 use crate::input::Name;
-use crate::schema::graph;
+use crate::schema::{registry, undeclared_restriction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MusicError {
@@ -94,6 +94,7 @@ where
     }
 }
 
+// ANCHOR: artist_genres
 /// `artist.genres`, each once, by name: one statement through `songs`.
 ///
 /// # Errors
@@ -109,7 +110,9 @@ pub async fn artist_genres<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: artist_genres
 
+// ANCHOR: genre_artists
 /// `genre.artists`, each once, by name: one statement through `songs`.
 ///
 /// # Errors
@@ -126,7 +129,9 @@ pub async fn genre_artists<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: genre_artists
 
+// ANCHOR: remove_genre
 /// Deletes a genre; its songs stay, with no genre (`nullify`).
 ///
 /// # Errors
@@ -143,7 +148,9 @@ where
     )
     .await
 }
+// ANCHOR_END: remove_genre
 
+// ANCHOR: remove_artist
 /// Deletes an artist and their songs.
 ///
 /// # Errors
@@ -160,15 +167,17 @@ where
     )
     .await
 }
+// ANCHOR_END: remove_artist
 
 async fn destroy<C, E>(db: &C, entity: E, id: i32, missing: MusicError) -> Result<(), MusicError>
 where
     C: ConnectionTrait + TransactionTrait,
     E: EntityTrait,
 {
-    match graph().destroy(db, entity, id).await {
+    match registry().destroy(db, entity, id).await {
         Ok(_) => Ok(()),
-        Err(AssocError::NotFound { .. }) => Err(missing),
-        Err(other) => Err(other.into_db_err().into()),
+        Err(DestroyError::NotFound { .. }) => Err(missing),
+        Err(e @ DestroyError::Restricted { .. }) => Err(undeclared_restriction(e).into()),
+        Err(DestroyError::Db(e)) => Err(e.into()),
     }
 }

@@ -1,22 +1,21 @@
 //! The whole schema as the toolkit sees it: every entity's `belongs_to` relations and
-//! the counter caches, for dependent rules and the foreign-key check.
+//! the counter caches, for dependent rules, the foreign-key audit and the ER diagram.
+//! Built once, on first use, and shared by every destroy.
+
+use std::sync::LazyLock;
 
 use entity::{
     appointment, artist, doctor, follow, genre, heart, item, message, patient, song, tweet, user,
     user_item,
 };
-use sea_orm::RelationTrait;
 
-use crate::assoc::{CounterCache, Graph};
+use crate::assoc::Registry;
 
-/// `tweets.hearts_count`, counting `hearts` by `tweet_id`.
-pub fn hearts_counter() -> CounterCache {
-    CounterCache::new(heart::Relation::Tweet.def(), tweet::Column::HeartsCount)
-}
+pub use entity::heart::hearts_counter;
 
-/// Every table of the workspace, with its rules.
-pub fn graph() -> Graph {
-    Graph::new()
+// ANCHOR: graph
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    Registry::new()
         .entity(user::Entity)
         .entity(tweet::Entity)
         .entity(heart::Entity)
@@ -31,4 +30,17 @@ pub fn graph() -> Graph {
         .entity(genre::Entity)
         .entity(song::Entity)
         .counter_cache(hearts_counter())
+});
+
+/// Every table of the workspace, with its rules.
+pub fn registry() -> &'static Registry {
+    &REGISTRY
+}
+// ANCHOR_END: graph
+
+/// The database error for a `restrict` that the schema does not declare on the
+/// destroyed table's dependents (only doctors restrict, through appointments): a
+/// registry that disagrees with the migrations, which `check_foreign_keys` reports.
+pub(crate) fn undeclared_restriction(e: crate::assoc::DestroyError) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(format!("undeclared restriction: {e}"))
 }

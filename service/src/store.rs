@@ -1,33 +1,13 @@
 //! The store lesson: users have many items through user_items.
 
-use chrono::Utc;
 use entity::{item, user, user_item};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, ModelTrait, QueryOrder,
-    RelationDef, RelationTrait, TransactionTrait,
+    TransactionTrait,
 };
 
-use crate::assoc::{self, AssocError, Attached, JoinTable, Side};
+use crate::assoc::{self, Attached, LinkError, Side};
 use crate::input::Name;
-
-impl JoinTable for user_item::Entity {
-    fn left() -> RelationDef {
-        user_item::Relation::User.def()
-    }
-    fn right() -> RelationDef {
-        user_item::Relation::Item.def()
-    }
-    fn new_row(user_id: i32, item_id: i32) -> user_item::ActiveModel {
-        let now = Utc::now();
-        user_item::ActiveModel {
-            user_id: Set(user_id),
-            item_id: Set(item_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -54,6 +34,7 @@ pub async fn add_item<C: ConnectionTrait>(db: &C, name: Name) -> Result<item::Mo
     .await?)
 }
 
+// ANCHOR: buy_item
 /// `user.items << item`: the user buys the item, once.
 ///
 /// # Errors
@@ -66,15 +47,19 @@ where
     match assoc::join::attach::<user_item::Entity, _>(db, user_id, item_id).await {
         Ok(Attached::Created) => Ok(()),
         Ok(Attached::AlreadyLinked) => Err(StoreError::AlreadyOwned { user_id, item_id }),
-        Err(AssocError::NotFound {
-            side: Some(Side::Left),
-            ..
+        Err(LinkError::MissingParent {
+            side: Side::Left, ..
         }) => Err(StoreError::UserNotFound(user_id)),
-        Err(AssocError::NotFound { .. }) => Err(StoreError::ItemNotFound(item_id)),
-        Err(other) => Err(other.into_db_err().into()),
+        // user_items joins users to items: never a self-link.
+        Err(LinkError::MissingParent { .. } | LinkError::SelfLink { .. }) => {
+            Err(StoreError::ItemNotFound(item_id))
+        }
+        Err(LinkError::Db(e)) => Err(e.into()),
     }
 }
+// ANCHOR_END: buy_item
 
+// ANCHOR: user_items
 /// `user.items`, by name: one statement, through `user_items`.
 ///
 /// # Errors
@@ -88,6 +73,7 @@ pub async fn user_items<C: ConnectionTrait>(
         .all(db)
         .await
 }
+// ANCHOR_END: user_items
 
 /// `item.users`: who bought it, by username: one statement.
 ///

@@ -9,9 +9,12 @@ use sea_orm::{
 };
 
 use crate::assoc::error::is_foreign_key_violation;
-use crate::assoc::{self, AssocError};
+use crate::assoc::page::Keyset;
+use crate::assoc::{self, DestroyError};
 use crate::input::TweetBody;
-use crate::schema::graph;
+use crate::paging::{Page, TimeCursor};
+use crate::schema::{registry, undeclared_restriction};
+use sea_orm::prelude::DateTimeUtc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TweetError {
@@ -25,6 +28,7 @@ pub enum TweetError {
     Db(#[from] DbErr),
 }
 
+// ANCHOR: post_tweet
 /// Posts a tweet for `user_id`.
 ///
 /// # Errors
@@ -34,10 +38,12 @@ pub async fn post_tweet<C: ConnectionTrait>(
     user_id: i32,
     body: TweetBody,
 ) -> Result<tweet::Model, TweetError> {
+    let now = Utc::now();
     let row = tweet::ActiveModel {
         user_id: Set(user_id),
         content: Set(body.as_str().to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
         hearts_count: Set(0),
         ..Default::default()
     };
@@ -49,7 +55,9 @@ pub async fn post_tweet<C: ConnectionTrait>(
         }
     })
 }
+// ANCHOR_END: post_tweet
 
+// ANCHOR: delete_tweet
 /// Deletes `tweet_id` and its hearts, if `author_id` wrote it.
 ///
 /// # Errors
@@ -66,15 +74,17 @@ where
     if tweet.user_id != author_id {
         return Err(TweetError::NotAuthor { tweet_id });
     }
-    graph()
+    registry()
         .destroy(db, tweet::Entity, tweet_id)
         .await
         .map(|_| ())
         .map_err(|e| match e {
-            AssocError::NotFound { .. } => TweetError::NotFound(tweet_id),
-            other => TweetError::Db(other.into_db_err()),
+            DestroyError::NotFound { .. } => TweetError::NotFound(tweet_id),
+            e @ DestroyError::Restricted { .. } => TweetError::Db(undeclared_restriction(e)),
+            DestroyError::Db(e) => TweetError::Db(e),
         })
 }
+// ANCHOR_END: delete_tweet
 
 /// The author's username (`Tweet#username`, delegated through `belongs_to :user`):
 /// one statement, a JOIN.
@@ -135,14 +145,71 @@ pub(crate) fn newest_with_star(
     tweets: Select<tweet::Entity>,
     viewer: Option<i32>,
 ) -> Result<Select<tweet::Entity>, DbErr> {
-    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
-    Ok(tweets
-        .expr_as(
-            assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
-            "hearted",
-        )
+    Ok(with_star(tweets, viewer)?
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id))
+}
+
+/// [`newest_with_star`] without the order, for a page to add its own.
+pub(crate) fn with_star(
+    tweets: Select<tweet::Entity>,
+    viewer: Option<i32>,
+) -> Result<Select<tweet::Entity>, DbErr> {
+    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
+    Ok(tweets.expr_as(
+        assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
+        "hearted",
+    ))
+}
+
+/// Tweets newest first, paged by `(created_at, id)`.
+pub(crate) fn tweet_keyset() -> Keyset<tweet::Column, DateTimeUtc, i32> {
+    Keyset::newest_first(tweet::Column::CreatedAt, tweet::Column::Id)
+}
+
+// ANCHOR: listed_page
+/// A page of the tweets `tweets` selects, each with its author and the viewer's star:
+/// one statement, whatever the page.
+pub(crate) async fn listed_page<C: ConnectionTrait>(
+    db: &C,
+    tweets: Select<tweet::Entity>,
+    viewer: Option<i32>,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
+    let keyset = tweet_keyset();
+    let rows = keyset
+        .apply(with_star(tweets, viewer)?, at, per)
+        .join(JoinType::InnerJoin, tweet::Relation::User.def())
+        .column_as(user::Column::Username, "author")
+        .into_model::<ListedRow>()
+        .all(db)
+        .await?;
+    let listed = rows
+        .into_iter()
+        .map(|r| Listed {
+            tweet: r.tweet,
+            author: r.author,
+            hearted_by_viewer: r.hearted > 0,
+        })
+        .collect();
+    Ok(keyset.page(listed, at, per, |l: &Listed| {
+        (l.tweet.created_at, l.tweet.id)
+    }))
+}
+// ANCHOR_END: listed_page
+
+/// A page of everyone's tweets, newest first (the front page's "Recent tweets").
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn recent_page<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<i32>,
+    at: Option<&TimeCursor>,
+    per: u64,
+) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
+    listed_page(db, tweet::Entity::find(), viewer, at, per).await
 }
 
 /// The newest `limit` of the tweets `tweets` selects, each with its author's username

@@ -7,12 +7,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::assoc::AssocError;
-use crate::assoc::dependent::Step;
 use crate::assoc::error::is_unique_violation;
 use crate::assoc::insert_isolated;
+use crate::assoc::{DestroyError, Step};
 use crate::input::{Email, Salutation, Username};
-use crate::schema::graph;
+use crate::schema::{registry, undeclared_restriction};
 
 /// A validated sign-up.
 #[derive(Debug, Clone)]
@@ -72,6 +71,7 @@ where
     }
 }
 
+// ANCHOR: destroy_user
 /// Deletes a user with their tweets (and those tweets' hearts), the hearts they gave,
 /// their follows both ways and their messages both ways, in one transaction; the
 /// heart counts of other users' tweets they had hearted go down with them.
@@ -82,14 +82,18 @@ pub async fn destroy_user<C>(db: &C, user_id: i32) -> Result<Vec<Step>, UserErro
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    graph()
+    registry()
         .destroy(db, user::Entity, user_id)
         .await
         .map_err(|e| match e {
-            AssocError::NotFound { .. } => UserError::NotFound(user_id),
-            other => UserError::Db(other.into_db_err()),
+            DestroyError::NotFound { .. } => UserError::NotFound(user_id),
+            restricted @ DestroyError::Restricted { .. } => {
+                UserError::Db(undeclared_restriction(restricted))
+            }
+            DestroyError::Db(e) => UserError::Db(e),
         })
 }
+// ANCHOR_END: destroy_user
 
 /// Deletes several users at once, each with everything [`destroy_user`] takes, in one
 /// transaction and a number of statements that does not grow with the number of users
@@ -104,14 +108,17 @@ pub async fn destroy_users<C>(db: &C, user_ids: &[i32]) -> Result<Vec<Step>, Use
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    graph()
+    registry()
         .destroy_many(db, user::Entity, user_ids)
         .await
         .map_err(|e| match e {
-            AssocError::NotFound { id, .. } => {
-                UserError::NotFound(i32::try_from(id).unwrap_or(i32::MAX))
+            DestroyError::NotFound { id, .. } => {
+                UserError::NotFound(id.parse().unwrap_or(i32::MAX))
             }
-            other => UserError::Db(other.into_db_err()),
+            restricted @ DestroyError::Restricted { .. } => {
+                UserError::Db(undeclared_restriction(restricted))
+            }
+            DestroyError::Db(e) => UserError::Db(e),
         })
 }
 

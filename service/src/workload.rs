@@ -264,9 +264,10 @@ where
         user_id: Set(t.user_id),
         content: Set(t.content.clone()),
         created_at: Set(t.created_at),
+        updated_at: Set(t.created_at),
         hearts_count: Set(t.hearts_count),
     });
-    insert_chunked::<tweet::Entity, _>(db, tweets, 5, &mut done, total, &mut progress).await?;
+    insert_chunked::<tweet::Entity, _>(db, tweets, 6, &mut done, total, &mut progress).await?;
 
     let hearts = data.hearts.iter().map(|h| heart::ActiveModel {
         user_id: Set(h.user_id),
@@ -324,7 +325,14 @@ where
     while rows.peek().is_some() {
         let chunk: Vec<E::ActiveModel> = rows.by_ref().take(per_chunk).collect();
         let n = chunk.len() as u64;
-        E::insert_many(chunk).exec_without_returning(&txn).await?;
+        if let Err(refused) = E::insert_many(chunk).exec_without_returning(&txn).await {
+            // Rolled back here, not by the drop: a dropped transaction only queues its
+            // ROLLBACK for the connection's next use, and until then the pooled
+            // connection keeps the transaction's locks (on MySQL, the tables' metadata
+            // locks, which made a DROP DATABASE wait for a day).
+            txn.rollback().await?;
+            return Err(refused);
+        }
         *done += n;
         progress(*done, total);
     }

@@ -3,18 +3,19 @@
 
 use crate::session::Session;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use service::hearts::HeartError;
 
 use crate::AppState;
 use crate::auth::RequireUser;
 use crate::error::{AppError, AppResult};
+use crate::extract::{Form, Path};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,13 +61,7 @@ async fn star(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let toggled = match service::hearts::toggle_heart(&state.writer, me.id, id).await {
-        Ok(t) => t,
-        Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
-            return Err(AppError::NotFound);
-        }
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
+    let toggled = service::hearts::toggle_heart(&state.writer, me.id, id).await?;
     let wants_json = headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -11,9 +11,9 @@ use entity::user;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
+use crate::extract::Query;
+use crate::routes::{PageQuery, Pager};
 use crate::views::{HomePage, Layout, TweetRow};
-
-const FEED_LENGTH: u64 = 30;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(show))
@@ -23,32 +23,38 @@ async fn show(
     State(state): State<AppState>,
     session: Session,
     CurrentUser(me): CurrentUser,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = home_page(&state, &session, me.as_ref(), String::new(), None).await?;
+    let page = home_page(&state, &session, me.as_ref(), &q, String::new(), None).await?;
     super::ok(&page)
 }
 
-/// The home page, also re-rendered with a refused tweet's text and error: one
-/// statement (the feed, or recent tweets), plus the viewer's own row when signed in.
+/// One page of the home page, also re-rendered with a refused tweet's text and
+/// error: one statement (the feed, or recent tweets), plus the viewer's own row when
+/// signed in.
 pub async fn home_page(
     state: &AppState,
     session: &Session,
     me: Option<&user::Model>,
+    q: &PageQuery,
     draft: String,
     error: Option<String>,
 ) -> AppResult<HomePage> {
     let viewer = me.map(|u| u.id);
+    let at = q.cursor()?;
     let (heading, rows) = match viewer {
         Some(me) => (
             "Your feed",
-            service::follows::home_feed(&state.db, me, FEED_LENGTH).await?,
+            service::follows::home_feed_page(&state.db, me, at.as_ref(), q.per()).await?,
         ),
         None => (
             "Recent tweets",
-            service::tweets::recent_tweets(&state.db, None, FEED_LENGTH).await?,
+            service::tweets::recent_page(&state.db, None, at.as_ref(), q.per()).await?,
         ),
     };
+    let pager = Pager::new("/", q, rows.newer.as_ref(), rows.older.as_ref());
     let tweets = rows
+        .items
         .iter()
         .map(|row| {
             TweetRow::new(
@@ -66,7 +72,8 @@ pub async fn home_page(
         tweets,
         draft,
         error,
-        back: "/".to_owned(),
+        back: format!("/{}", q.to_query()),
+        pager,
     })
 }
 

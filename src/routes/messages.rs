@@ -2,18 +2,20 @@
 //! sender and the receiver ever see a message; anyone else gets 404.
 
 use crate::session::Session;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use serde::Deserialize;
-use service::input::MessageBody;
+use service::input::{InputError, MessageBody, Username};
 use service::messages::MessageError;
 
 use super::home::INVALID;
 use crate::AppState;
 use crate::auth::RequireUser;
 use crate::error::{AppError, AppResult};
+use crate::extract::{Form, Path, Query};
+use crate::routes::{PageQuery, Pager};
 use crate::views::{ComposePage, ConversationPage, Layout, MailboxPage, MessagePage, MessageRow};
 
 pub fn router() -> Router<AppState> {
@@ -42,14 +44,17 @@ async fn inbox(
     State(state): State<AppState>,
     session: Session,
     RequireUser(me): RequireUser,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let messages = service::messages::inbox(&state.db, me.id).await?;
+    let page =
+        service::messages::inbox_page(&state.db, me.id, q.cursor()?.as_ref(), q.per()).await?;
     let layout = Layout::new(&session, Some(&me), "Inbox");
     super::ok(&MailboxPage {
         layout,
         heading: "Inbox".into(),
         sent: false,
-        messages: messages.iter().map(MessageRow::from).collect(),
+        messages: page.items.iter().map(MessageRow::from).collect(),
+        pager: Pager::new("/messages", &q, page.newer.as_ref(), page.older.as_ref()),
     })
 }
 
@@ -57,14 +62,22 @@ async fn sent(
     State(state): State<AppState>,
     session: Session,
     RequireUser(me): RequireUser,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let messages = service::messages::sent_messages(&state.db, me.id).await?;
+    let page =
+        service::messages::sent_page(&state.db, me.id, q.cursor()?.as_ref(), q.per()).await?;
     let layout = Layout::new(&session, Some(&me), "Sent");
     super::ok(&MailboxPage {
         layout,
         heading: "Sent".into(),
         sent: true,
-        messages: messages.iter().map(MessageRow::from).collect(),
+        messages: page.items.iter().map(MessageRow::from).collect(),
+        pager: Pager::new(
+            "/messages/sent",
+            &q,
+            page.newer.as_ref(),
+            page.older.as_ref(),
+        ),
     })
 }
 
@@ -89,21 +102,39 @@ async fn send(
     Form(form): Form<NewMessage>,
 ) -> AppResult<Response> {
     let to = form.to.trim().to_owned();
-    let refused = match MessageBody::parse(&form.body) {
-        Err(e) => e.to_string(),
-        Ok(body) => match service::messages::send_message(&state.writer, me.id, &to, body).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/conversations/{to}")).into_response()),
-            Err(MessageError::ReceiverNotFound(name)) => format!("There is no user named {name}."),
-            Err(MessageError::SenderNotFound(_)) => return Err(AppError::SignInRequired),
-            Err(MessageError::Db(e)) => return Err(e.into()),
-        },
-    };
-    if form.from_conversation.is_some() {
-        if let Some(other) = service::users::find_user_by_username(&state.db, &to).await? {
-            let page =
-                conversation_page(&state, &session, &me, other, form.body, Some(refused)).await?;
-            return super::page(INVALID, &page);
+    let refused = match (recipient(&form.to), MessageBody::parse(&form.body)) {
+        (Err(refused), _) => refused,
+        (_, Err(e)) => e.to_string(),
+        (Ok(to), Ok(body)) => {
+            match service::messages::send_message(&state.writer, me.id, to.as_str(), body).await {
+                Ok(_) => {
+                    return Ok(
+                        Redirect::to(&format!("/conversations/{}", to.as_str())).into_response()
+                    );
+                }
+                Err(MessageError::ReceiverNotFound(name)) => {
+                    format!("There is no user named {name}.")
+                }
+                Err(MessageError::SenderNotFound(_)) => return Err(AppError::SignInRequired),
+                Err(MessageError::Db(e)) => return Err(e.into()),
+            }
         }
+    };
+    if form.from_conversation.is_some()
+        && let Ok(name) = Username::parse(&to)
+        && let Some(other) = service::users::find_user_by_username(&state.db, name.as_str()).await?
+    {
+        let page = conversation_page(
+            &state,
+            &session,
+            &me,
+            other,
+            &PageQuery::default(),
+            form.body,
+            Some(refused),
+        )
+        .await?;
+        return super::page(INVALID, &page);
     }
     let layout = Layout::new(&session, Some(&me), "New message");
     super::page(
@@ -115,6 +146,20 @@ async fn send(
             error: Some(refused),
         },
     )
+}
+
+/// The `to` field as a username; a name no user can have is refused without a query,
+/// and a control character is named.
+fn recipient(raw: &str) -> Result<Username, String> {
+    Username::parse(raw).map_err(|e| match e {
+        InputError::ControlCharacter { found, .. } => InputError::ControlCharacter {
+            field: "recipient",
+            found,
+        }
+        .to_string(),
+        InputError::Blank { .. } => "Say who the message is for.".to_owned(),
+        _ => format!("There is no user named {}.", raw.trim()),
+    })
 }
 
 async fn show(
@@ -138,11 +183,14 @@ async fn conversation(
     session: Session,
     RequireUser(me): RequireUser,
     Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let other = service::users::find_user_by_username(&state.db, &username)
+    // A name no user can have (a NUL, a space) is not looked up: 404.
+    let username = Username::parse(&username).map_err(|_| AppError::NotFound)?;
+    let other = service::users::find_user_by_username(&state.db, username.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    let page = conversation_page(&state, &session, &me, other, String::new(), None).await?;
+    let page = conversation_page(&state, &session, &me, other, &q, String::new(), None).await?;
     super::ok(&page)
 }
 
@@ -151,13 +199,23 @@ async fn conversation_page(
     session: &Session,
     me: &entity::user::Model,
     other: entity::user::Model,
+    q: &PageQuery,
     body: String,
     error: Option<String>,
 ) -> AppResult<ConversationPage> {
-    let messages = service::messages::conversation(&state.db, me.id, other.id).await?;
+    let page = service::messages::conversation_page(
+        &state.db,
+        me.id,
+        other.id,
+        q.cursor()?.as_ref(),
+        q.per(),
+    )
+    .await?;
+    let path = format!("/conversations/{}", other.username);
     Ok(ConversationPage {
         layout: Layout::new(session, Some(me), format!("With @{}", other.username)),
-        messages: messages.iter().map(MessageRow::from).collect(),
+        messages: page.items.iter().map(MessageRow::from).collect(),
+        pager: Pager::new(&path, q, page.newer.as_ref(), page.older.as_ref()).oldest_first(),
         other,
         body,
         error,

@@ -1,18 +1,18 @@
 //! Post a tweet; delete your own.
 
 use crate::session::Session;
-use axum::extract::{Path, State};
+use axum::Router;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
 use serde::Deserialize;
 use service::input::TweetBody;
-use service::tweets::TweetError;
 
 use super::home::INVALID;
 use crate::AppState;
 use crate::auth::RequireUser;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::extract::{Form, Path};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,14 +35,21 @@ async fn create(
     let body = match TweetBody::parse(&form.content) {
         Ok(body) => body,
         Err(e) => {
-            // Re-render the page the form was on, with the text and the reason.
-            let on_my_page = form.back.as_deref() == Some(&format!("/users/{}", me.id));
+            // Re-render the page the form was on (its first page), with the text and
+            // the reason.
+            let back_path = form
+                .back
+                .as_deref()
+                .map(|b| b.split('?').next().unwrap_or(b));
+            let on_my_page = back_path == Some(&format!("/users/{}", me.id));
+            let first = super::PageQuery::default();
             return if on_my_page {
                 let page = super::users::user_page(
                     &state,
                     &session,
                     Some(&me),
                     me.id,
+                    &first,
                     form.content,
                     Some(e.to_string()),
                 )
@@ -53,6 +60,7 @@ async fn create(
                     &state,
                     &session,
                     Some(&me),
+                    &first,
                     form.content,
                     Some(e.to_string()),
                 )
@@ -61,9 +69,7 @@ async fn create(
             };
         }
     };
-    service::tweets::post_tweet(&state.writer, me.id, body)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    service::tweets::post_tweet(&state.writer, me.id, body).await?;
     session.set_flash("Tweet posted.");
     Ok(super::back_to(form.back.as_deref(), &format!("/users/{}", me.id)).into_response())
 }
@@ -74,11 +80,7 @@ async fn delete(
     RequireUser(me): RequireUser,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    match service::tweets::delete_tweet(&state.writer, me.id, id).await {
-        Ok(()) => session.set_flash("Tweet deleted."),
-        Err(TweetError::NotFound(_)) => return Err(AppError::NotFound),
-        Err(TweetError::NotAuthor { .. }) => return Err(AppError::Forbidden),
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    }
+    service::tweets::delete_tweet(&state.writer, me.id, id).await?;
+    session.set_flash("Tweet deleted.");
     Ok(Redirect::to(&format!("/users/{}", me.id)).into_response())
 }

@@ -2,7 +2,7 @@
 
 use crate::session::Session;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use entity::user;
@@ -11,6 +11,8 @@ use service::follows::FollowError;
 use crate::AppState;
 use crate::auth::{CurrentUser, RequireUser};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
+use crate::routes::{PageQuery, Pager};
 use crate::views::{Layout, PeoplePage, TweetRow, UserPage};
 
 pub fn router() -> Router<AppState> {
@@ -27,26 +29,31 @@ async fn show(
     session: Session,
     CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = user_page(&state, &session, me.as_ref(), id, String::new(), None).await?;
+    let page = user_page(&state, &session, me.as_ref(), id, &q, String::new(), None).await?;
     super::ok(&page)
 }
 
-/// "Hi, {salutation}", the follow counts, the user's tweets with their hearts, the
-/// viewer's stars; also re-rendered with a refused tweet. Two statements
-/// (`service::hearts::user_page`), plus the viewer's own row when signed in.
+/// "Hi, {salutation}", the follow counts, one page of the user's tweets with their
+/// hearts, the viewer's stars; also re-rendered with a refused tweet. Two statements
+/// (`service::hearts::user_page_at`), plus the viewer's own row when signed in.
 pub async fn user_page(
     state: &AppState,
     session: &Session,
     me: Option<&user::Model>,
     id: i32,
+    q: &PageQuery,
     draft: String,
     error: Option<String>,
 ) -> AppResult<UserPage> {
     let viewer = me.map(|u| u.id);
-    let found = service::hearts::user_page(&state.db, id, viewer)
+    let at = q.cursor()?;
+    let found = service::hearts::user_page_at(&state.db, id, viewer, at.as_ref(), q.per())
         .await?
         .ok_or(AppError::NotFound)?;
+    let path = format!("/users/{id}");
+    let pager = Pager::new(&path, q, found.newer.as_ref(), found.older.as_ref());
     let tweets = found
         .tweets
         .iter()
@@ -68,7 +75,8 @@ pub async fn user_page(
         tweets,
         draft,
         error,
-        back: format!("/users/{id}"),
+        back: format!("{path}{}", q.to_query()),
+        pager,
         user: found.user,
     })
 }
@@ -78,8 +86,9 @@ async fn followers(
     session: Session,
     CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    people(&state, &session, me.as_ref(), id, Side::Followers).await
+    people(&state, &session, me.as_ref(), id, &q, Side::Followers).await
 }
 
 async fn following(
@@ -87,8 +96,9 @@ async fn following(
     session: Session,
     CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
+    Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    people(&state, &session, me.as_ref(), id, Side::Following).await
+    people(&state, &session, me.as_ref(), id, &q, Side::Following).await
 }
 
 enum Side {
@@ -96,35 +106,46 @@ enum Side {
     Following,
 }
 
-/// A list of people on one side of a user's follows, with its count.
+/// One page of the people on one side of a user's follows, with its count: two
+/// statements (the user with both counts, then the page), whatever the page.
 async fn people(
     state: &AppState,
     session: &Session,
     me: Option<&user::Model>,
     id: i32,
+    q: &PageQuery,
     side: Side,
 ) -> AppResult<Response> {
-    let user = service::users::find_user(&state.db, id)
+    let profile = service::follows::profile(&state.db, id, None)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (people, title, heading) = match side {
-        Side::Followers => {
-            let people = service::follows::followers(&state.db, id).await?;
-            let heading = format!("{} followers", people.len());
-            (people, format!("Followers of @{}", user.username), heading)
-        }
-        Side::Following => {
-            let people = service::follows::following(&state.db, id).await?;
-            let heading = format!("Following {}", people.len());
-            (people, format!("@{} follows", user.username), heading)
-        }
+    let user = profile.user;
+    let at = q.cursor()?;
+    let (page, title, heading, path) = match side {
+        Side::Followers => (
+            service::follows::followers_page(&state.db, id, at.as_ref(), q.per()).await?,
+            format!("Followers of @{}", user.username),
+            format!("{} followers", profile.counts.followers),
+            format!("/users/{id}/followers"),
+        ),
+        Side::Following => (
+            service::follows::following_page(&state.db, id, at.as_ref(), q.per()).await?,
+            format!("@{} follows", user.username),
+            format!("Following {}", profile.counts.following),
+            format!("/users/{id}/following"),
+        ),
     };
+    // Names read from A to Z: the "next" page is further down the alphabet.
+    let mut pager = Pager::new(&path, q, page.newer.as_ref(), page.older.as_ref());
+    pager.prev_label = "Previous";
+    pager.next_label = "Next";
     let layout = Layout::new(session, me, title);
     super::ok(&PeoplePage {
         layout,
         heading,
         user,
-        people,
+        people: page.items,
+        pager,
     })
 }
 
@@ -151,8 +172,6 @@ async fn unfollow(
     service::users::find_user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    service::follows::unfollow_user(&state.writer, me.id, id)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    service::follows::unfollow_user(&state.writer, me.id, id).await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
 }

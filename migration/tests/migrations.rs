@@ -1,0 +1,172 @@
+//! The schema history: every migration goes up, comes all the way down leaving no
+//! table behind, and goes up again, on whichever backend `DATABASE_URL` names.
+
+use chrono::{TimeZone, Utc};
+use entity::tweet;
+use migration::{Migrator, MigratorTrait, Query, SchemaManager};
+use sea_orm::EntityTrait;
+use service::input::{Email, Salutation, TweetBody, Username};
+use testkit::TestDb;
+
+/// The tables of the current schema, and `sessions`, which the history creates and
+/// its newest migrations drop again (sessions moved to an encrypted cookie).
+const TABLES: [&str; 13] = testkit::TABLES;
+const DROPPED: &str = "sessions";
+
+/// Every table the history ever creates, in that order.
+fn ever() -> Vec<&'static str> {
+    let mut all = TABLES.to_vec();
+    all.push(DROPPED);
+    all
+}
+
+async fn present(t: &TestDb) -> Vec<&'static str> {
+    let manager = SchemaManager::new(&t.db);
+    let mut out = Vec::new();
+    for table in ever() {
+        if manager.has_table(table).await.expect("ask for the table") {
+            out.push(table);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn migrations_go_down_to_nothing_and_up_again() {
+    let t = TestDb::new().await;
+    assert_eq!(
+        present(&t).await,
+        TABLES.to_vec(),
+        "the helper migrated every table"
+    );
+    assert_eq!(
+        Migrator::get_pending_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        0
+    );
+
+    Migrator::down(&t.db, None)
+        .await
+        .expect("roll back every migration");
+    assert!(
+        present(&t).await.is_empty(),
+        "no table left behind: {:?}",
+        present(&t).await
+    );
+    assert_eq!(
+        Migrator::get_applied_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        0
+    );
+
+    Migrator::up(&t.db, None).await.expect("apply again");
+    assert_eq!(present(&t).await, TABLES.to_vec());
+}
+
+#[tokio::test]
+async fn one_step_down_undoes_only_the_newest_migration() {
+    let t = TestDb::new().await;
+    let manager = SchemaManager::new(&t.db);
+    Migrator::down(&t.db, Some(1)).await.expect("roll back one");
+    assert_eq!(
+        present(&t).await,
+        TABLES.to_vec(),
+        "the newest migration only changed indexes"
+    );
+    assert!(
+        !manager
+            .has_index("tweets", "idx-tweets-created_at-id")
+            .await
+            .expect("ask for the index"),
+        "rolling back the newest migration drops the keyset indexes"
+    );
+    assert!(
+        manager
+            .has_index("tweets", "idx-tweets-user_id-created_at")
+            .await
+            .expect("ask for the index"),
+        "and brings back the index they replaced"
+    );
+    assert!(
+        manager
+            .has_column("tweets", "updated_at")
+            .await
+            .expect("ask for the column"),
+        "and nothing older"
+    );
+    Migrator::down(&t.db, Some(1))
+        .await
+        .expect("roll back another");
+    assert!(
+        !manager
+            .has_column("tweets", "updated_at")
+            .await
+            .expect("ask for the column"),
+        "the one before drops tweets.updated_at"
+    );
+    Migrator::down(&t.db, Some(2))
+        .await
+        .expect("roll back two more");
+    assert_eq!(
+        present(&t).await,
+        ever(),
+        "undoing the index drop and the sessions drop brings `sessions` back and nothing else"
+    );
+    assert_eq!(
+        Migrator::get_pending_migrations(&t.db)
+            .await
+            .expect("status")
+            .len(),
+        4
+    );
+    Migrator::up(&t.db, None).await.expect("apply them again");
+    assert_eq!(present(&t).await, TABLES.to_vec());
+}
+
+#[tokio::test]
+async fn tweets_posted_before_updated_at_existed_get_their_created_at() {
+    let t = TestDb::new().await;
+    Migrator::down(&t.db, Some(2))
+        .await
+        .expect("back to tweets without updated_at");
+    let ann = service::users::register_user(
+        &t.db,
+        service::users::NewUser {
+            username: Username::parse("ann").expect("a username"),
+            email: Email::parse("ann@example.com").expect("an email"),
+            salutation: Salutation::parse("Ann").expect("a salutation"),
+            password_hash: None,
+        },
+    )
+    .await
+    .expect("register ann");
+    let posted = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    SchemaManager::new(&t.db)
+        .exec_stmt(
+            Query::insert()
+                .into_table("tweets")
+                .columns(["user_id", "content", "created_at", "hearts_count"])
+                .values_panic([ann.id.into(), "before".into(), posted.into(), 0.into()])
+                .to_owned(),
+        )
+        .await
+        .expect("insert a tweet the old way");
+
+    Migrator::up(&t.db, None).await.expect("add updated_at");
+    let tweets = tweet::Entity::find().all(&t.db).await.expect("read tweets");
+    assert_eq!(tweets.len(), 1);
+    assert_eq!(tweets[0].created_at, posted);
+    assert_eq!(tweets[0].updated_at, posted, "backfilled from created_at");
+
+    let new = service::tweets::post_tweet(&t.db, ann.id, TweetBody::parse("after").unwrap())
+        .await
+        .expect("post");
+    assert_eq!(
+        new.updated_at, new.created_at,
+        "set with created_at on insert"
+    );
+}

@@ -1,0 +1,522 @@
+//! attach / detach / toggle / contains / sync for any join entity with two
+//! `belongs_to` sides (hearts, follows, user_items, ...).
+//!
+//! Race safety comes from the database, not from a check-then-insert: the join pair
+//! has a unique index, the insert is a plain `INSERT`, and a duplicate is recognised by
+//! the unique index refusing it (`SqlErr::UniqueConstraintViolation`, the same on all
+//! three backends). The toolkit never reads the driver's `Conflicted` flag or an
+//! affected-row count for an upsert: MariaDB reports an ignored duplicate as inserted,
+//! and with `CLIENT_FOUND_ROWS` (which sqlx sets) an `ON DUPLICATE KEY UPDATE` no-op
+//! counts as one affected row. Every write runs in its own transaction, together
+//! with its counter cache, and is tried again when it loses a race (deadlock, busy
+//! SQLite), so sixteen concurrent toggles are sixteen toggles.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // People 1 (Ann) and 2 (Bob), Ann's post 7, a `likes` join with a counter cache on
+//! // `posts.likes_count`, and a self-referential `follows` join (see the crate README
+//! // for how such a schema is declared).
+//! # use sea_orm_assoc::doc_fixture::{self as fx, follow, like, post};
+//! # let db = fx::db().await?;
+//! use sea_orm_assoc::join::{self, Attached, Toggled};
+//! use sea_orm_assoc::{AlreadyLinked, LinkError, Side};
+//!
+//! assert_eq!(join::attach::<like::Entity, _>(&db, 2, 7).await?, Attached::Created);
+//! assert_eq!(join::attach::<like::Entity, _>(&db, 2, 7).await?, Attached::AlreadyLinked);
+//! assert!(join::contains::<like::Entity, _>(&db, 2, 7).await?);
+//! assert!(matches!(
+//!     join::attach_new::<like::Entity, _>(&db, 2, 7).await,
+//!     Err(AlreadyLinked::Pair { .. })
+//! ));
+//!
+//! // The star: off, then on again, with the post's count from its counter cache.
+//! assert_eq!(join::toggle::<like::Entity, _>(&db, 2, 7).await?, Toggled { on: false, count: 0 });
+//! assert_eq!(join::toggle::<like::Entity, _>(&db, 2, 7).await?, Toggled { on: true, count: 1 });
+//! assert!(join::detach::<like::Entity, _>(&db, 2, 7).await?);
+//! assert!(!join::detach::<like::Entity, _>(&db, 2, 7).await?, "twice is not an error");
+//!
+//! // `collection_ids=`: Ann follows exactly Bob.
+//! let synced = join::sync::<follow::Entity, _>(&db, 1, &[2]).await?;
+//! assert_eq!((synced.added, synced.removed), (vec![2], vec![]));
+//!
+//! // Refusals name what is wrong.
+//! let err = join::attach::<like::Entity, _>(&db, 1, 99).await.unwrap_err();
+//! assert!(matches!(err, LinkError::MissingParent { side: Side::Right, .. }));
+//! assert_eq!(err.to_string(), "posts 99 not found (right side)");
+//! let err = join::attach::<follow::Entity, _>(&db, 1, 1).await.unwrap_err();
+//! assert_eq!(err.to_string(), "follows cannot link people 1 to itself");
+//! # Ok(())
+//! # }
+//! ```
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, EntityTrait, RelationDef, TransactionSession, TransactionTrait};
+
+use sea_orm::{DbErr, Value};
+
+use crate::error::{
+    AlreadyLinked, LinkError, is_check_violation, is_foreign_key_violation, is_retryable,
+    is_unique_violation,
+};
+use crate::{
+    CounterCache, Key, RetryPolicy, begin_write, column, key_text, lock_parent, parent_exists,
+    retrying, table_name,
+};
+
+/// A join entity: two `belongs_to` relations and a way to build a row for a pair.
+/// Implement it in the crate that defines the entity (the orphan rule): it is part
+/// of the model's declaration, like ActiveRecord's `belongs_to` lines.
+pub trait JoinTable: EntityTrait {
+    /// The left parent's key type (`i32`, `i64`, `String`, `Uuid`, ...).
+    type Left: Key;
+    /// The right parent's key type.
+    type Right: Key;
+    /// The `belongs_to` relation of the left side (e.g. heart -> user).
+    fn left() -> RelationDef;
+    /// The `belongs_to` relation of the right side (e.g. heart -> tweet).
+    fn right() -> RelationDef;
+    /// A new join row for the pair, with any extra columns filled in.
+    fn new_row(left: Self::Left, right: Self::Right) -> Self::ActiveModel;
+    /// A counter cache on the right side's parent, kept by every write here.
+    fn counter_cache() -> Option<CounterCache> {
+        None
+    }
+    /// How a write that lost a race is tried again.
+    fn retry_policy() -> RetryPolicy {
+        RetryPolicy::default()
+    }
+}
+
+/// Which side of a join an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// What `attach` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attached {
+    /// This call wrote the join row.
+    Created,
+    /// The pair was already linked; nothing was written.
+    AlreadyLinked,
+}
+
+/// The outcome of a toggle: whether the pair is now linked, and the right side's new
+/// count (from the counter cache when there is one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Toggled {
+    pub on: bool,
+    pub count: i64,
+}
+
+/// What `sync` changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced<R> {
+    pub added: Vec<R>,
+    pub removed: Vec<R>,
+}
+
+// ANCHOR: attach
+/// Links `left` to `right`; idempotent.
+///
+/// # Errors
+/// [`LinkError::MissingParent`] naming the missing side, [`LinkError::SelfLink`] for
+/// a self-referential join asked to link a row to itself, [`LinkError::Db`].
+pub async fn attach<J, C>(db: &C, left: J::Left, right: J::Right) -> Result<Attached, LinkError>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    refuse_self_link::<J>(&left, &right)?;
+    retrying(J::retry_policy(), lost_race, |_| async {
+        let txn = begin_write(db).await?;
+        match insert_pair::<J, _>(&txn, &left, &right).await {
+            Ok(()) => {
+                txn.commit().await?;
+                Ok(Attached::Created)
+            }
+            Err(e) => {
+                txn.rollback().await?;
+                if is_unique_violation(&e) {
+                    Ok(Attached::AlreadyLinked)
+                } else {
+                    Err(explain::<J, _>(db, e, &left, &right).await)
+                }
+            }
+        }
+    })
+    .await
+}
+// ANCHOR_END: attach
+
+/// Links `left` to `right`, refusing a pair that is already linked (a `validates
+/// uniqueness` that holds under concurrency): the duplicate writes nothing.
+///
+/// # Errors
+/// [`AlreadyLinked::Pair`], or [`AlreadyLinked::Link`] with those of [`attach`].
+pub async fn attach_new<J, C>(db: &C, left: J::Left, right: J::Right) -> Result<(), AlreadyLinked>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    match attach::<J, C>(db, left.clone(), right.clone()).await? {
+        Attached::Created => Ok(()),
+        Attached::AlreadyLinked => Err(AlreadyLinked::Pair {
+            join: table_name(&J::left().from_tbl),
+            left: left.to_string(),
+            right: right.to_string(),
+        }),
+    }
+}
+
+// ANCHOR: detach
+/// Unlinks the pair; returns whether it was linked. Unlinking twice is not an error.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn detach<J, C>(db: &C, left: J::Left, right: J::Right) -> Result<bool, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    retrying(J::retry_policy(), is_retryable, |_| async {
+        let txn = begin_write(db).await?;
+        let removed = delete_pair::<J, _>(&txn, &left, &right).await?;
+        txn.commit().await?;
+        Ok(removed)
+    })
+    .await
+}
+// ANCHOR_END: detach
+
+// ANCHOR: toggle
+/// Links the pair if it is not linked, unlinks it if it is; returns the new state and
+/// the right side's new count, both read inside the same transaction.
+///
+/// # Errors
+/// [`LinkError::MissingParent`] naming the missing side, [`LinkError::SelfLink`],
+/// [`LinkError::Db`].
+pub async fn toggle<J, C>(db: &C, left: J::Left, right: J::Right) -> Result<Toggled, LinkError>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    refuse_self_link::<J>(&left, &right)?;
+    // A unique violation here means another toggle of the same pair inserted between
+    // our DELETE and INSERT: run again, and this toggle turns that one's row off.
+    let retry =
+        |e: &LinkError| lost_race(e) || matches!(e, LinkError::Db(err) if is_unique_violation(err));
+    retrying(J::retry_policy(), retry, |_| async {
+        let txn = begin_write(db).await?;
+        let result = async {
+            // Toggles of one right-hand row take turns on that row before touching the
+            // pair (on PostgreSQL and MySQL; SQLite's write transactions already do).
+            // Without it, concurrent toggles of a pair that is off all find nothing to
+            // delete, all insert, and all but one fail and retry, round after round
+            // (and MySQL's gap locks turn the inserts into deadlocks). They would
+            // queue on the row anyway, for its counter.
+            lock_parent(&txn, &J::right(), right.clone().into()).await?;
+            let on = if delete_row::<J, _>(&txn, &left, &right).await? > 0 {
+                false
+            } else {
+                insert_row::<J, _>(&txn, &left, &right).await?;
+                true
+            };
+            // The counter moves and reports its new value in one statement.
+            let count = match J::counter_cache() {
+                Some(cc) => cc
+                    .adjust_returning(&txn, right.clone(), if on { 1 } else { -1 })
+                    .await?
+                    .unwrap_or(0),
+                None => count_right::<J, _>(&txn, &right).await?,
+            };
+            Ok::<_, DbErr>(Toggled { on, count })
+        }
+        .await;
+        match result {
+            Ok(toggled) => {
+                txn.commit().await?;
+                Ok(toggled)
+            }
+            Err(e) => {
+                txn.rollback().await?;
+                Err(explain::<J, _>(db, e, &left, &right).await)
+            }
+        }
+    })
+    .await
+}
+// ANCHOR_END: toggle
+
+/// Is `left` linked to `right`? One statement.
+///
+/// # Errors
+/// [`DbErr`] from the database.
+pub async fn contains<J, C>(db: &C, left: J::Left, right: J::Right) -> Result<bool, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let (l, r) = (J::left(), J::right());
+    let stmt = Query::select()
+        .expr(Expr::val(1))
+        .from(l.from_tbl.clone())
+        .and_where(Expr::col(column(&l.from_col)?).eq(left))
+        .and_where(Expr::col(column(&r.from_col)?).eq(right))
+        .limit(1)
+        .to_owned();
+    Ok(db.query_one(&stmt).await?.is_some())
+}
+
+// ANCHOR: sync
+/// Makes `left`'s links exactly `rights` (ActiveRecord's `collection_ids=`): removes
+/// the others, adds the missing ones, and keeps the counter cache right.
+///
+/// # Errors
+/// [`LinkError::MissingParent`] for a missing left row or any missing right row
+/// (nothing is written), [`LinkError::SelfLink`], [`LinkError::Db`].
+pub async fn sync<J, C>(
+    db: &C,
+    left: J::Left,
+    rights: &[J::Right],
+) -> Result<Synced<J::Right>, LinkError>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut wanted: Vec<J::Right> = rights.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for right in &wanted {
+        refuse_self_link::<J>(&left, right)?;
+    }
+    if !parent_exists(db, &J::left(), left.clone().into()).await? {
+        return Err(missing(&J::left(), Side::Left, left.into()));
+    }
+    let retry =
+        |e: &LinkError| lost_race(e) || matches!(e, LinkError::Db(err) if is_unique_violation(err));
+    retrying(J::retry_policy(), retry, |_| async {
+        let txn = begin_write(db).await?;
+        let result = sync_in::<J, _>(&txn, &left, &wanted).await;
+        match result {
+            Ok(synced) => {
+                txn.commit().await?;
+                Ok(synced)
+            }
+            Err(e) => {
+                txn.rollback().await?;
+                // The transaction is aborted on PostgreSQL: look outside it.
+                if is_foreign_key_violation(&e)
+                    && let Some(missing) = first_missing_right::<J, _>(db, &wanted).await?
+                {
+                    return Err(missing);
+                }
+                Err(LinkError::Db(e))
+            }
+        }
+    })
+    .await
+}
+// ANCHOR_END: sync
+
+async fn sync_in<J, C>(
+    txn: &C,
+    left: &J::Left,
+    wanted: &[J::Right],
+) -> Result<Synced<J::Right>, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let (l, r) = (J::left(), J::right());
+    let right_col = column(&r.from_col)?;
+    let current_stmt = Query::select()
+        .column(right_col.clone())
+        .from(l.from_tbl.clone())
+        .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
+        .to_owned();
+    let mut current = Vec::new();
+    for row in txn.query_all(&current_stmt).await? {
+        current.push(row.try_get_by_index::<J::Right>(0)?);
+    }
+    let removed: Vec<J::Right> = current
+        .iter()
+        .filter(|id| !wanted.contains(id))
+        .cloned()
+        .collect();
+    let added: Vec<J::Right> = wanted
+        .iter()
+        .filter(|id| !current.contains(id))
+        .cloned()
+        .collect();
+
+    if !removed.is_empty() {
+        let delete = Query::delete()
+            .from_table(l.from_tbl.clone())
+            .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
+            .and_where(Expr::col(right_col.clone()).is_in(removed.clone()))
+            .to_owned();
+        txn.execute(&delete).await?;
+        if let Some(cc) = J::counter_cache() {
+            cc.adjust_many(txn, &removed, -1).await?;
+        }
+    }
+    if !added.is_empty() {
+        let rows = added
+            .iter()
+            .map(|right| J::new_row(left.clone(), right.clone()));
+        J::insert_many(rows).exec_without_returning(txn).await?;
+        if let Some(cc) = J::counter_cache() {
+            cc.adjust_many(txn, &added, 1).await?;
+        }
+    }
+    Ok(Synced { added, removed })
+}
+
+/// The number of rows linked to `right`: the counter cache when there is one (it is
+/// kept in the same transaction), else a COUNT.
+async fn count_right<J, C>(db: &C, right: &J::Right) -> Result<i64, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    if let Some(cc) = J::counter_cache() {
+        return Ok(cc.value(db, right.clone()).await?.unwrap_or(0));
+    }
+    let counts = crate::counter::counts(db, &J::right(), std::slice::from_ref(right)).await?;
+    Ok(counts.get(right).copied().unwrap_or(0))
+}
+
+/// INSERT the join row, then bump the counter cache. Caller owns the transaction.
+async fn insert_pair<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<(), DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    insert_row::<J, _>(txn, left, right).await?;
+    if let Some(cc) = J::counter_cache() {
+        cc.adjust(txn, right.clone(), 1).await?;
+    }
+    Ok(())
+}
+
+async fn insert_row<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<(), DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    J::insert(J::new_row(left.clone(), right.clone()))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// DELETE the join row, then lower the counter cache if a row went.
+async fn delete_pair<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<bool, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let removed = delete_row::<J, _>(txn, left, right).await?;
+    if removed > 0
+        && let Some(cc) = J::counter_cache()
+    {
+        cc.adjust(
+            txn,
+            right.clone(),
+            -i64::try_from(removed).unwrap_or(i64::MAX),
+        )
+        .await?;
+    }
+    Ok(removed > 0)
+}
+
+async fn delete_row<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<u64, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let (l, r) = (J::left(), J::right());
+    let delete = Query::delete()
+        .from_table(l.from_tbl.clone())
+        .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
+        .and_where(Expr::col(column(&r.from_col)?).eq(right.clone()))
+        .to_owned();
+    Ok(txn.execute(&delete).await?.rows_affected())
+}
+
+/// A deadlock, a serialization failure or a busy SQLite database.
+fn lost_race(err: &LinkError) -> bool {
+    matches!(err, LinkError::Db(e) if is_retryable(e))
+}
+
+fn refuse_self_link<J: JoinTable>(left: &J::Left, right: &J::Right) -> Result<(), LinkError> {
+    let (l, r) = (J::left(), J::right());
+    let (lv, rv): (Value, Value) = (left.clone().into(), right.clone().into());
+    if lv == rv && table_name(&l.to_tbl) == table_name(&r.to_tbl) {
+        return Err(self_link::<J>(left));
+    }
+    Ok(())
+}
+
+fn self_link<J: JoinTable>(left: &J::Left) -> LinkError {
+    let l = J::left();
+    LinkError::SelfLink {
+        join: table_name(&l.from_tbl),
+        table: table_name(&l.to_tbl),
+        id: left.to_string(),
+    }
+}
+
+fn missing(rel: &RelationDef, side: Side, id: Value) -> LinkError {
+    LinkError::MissingParent {
+        side,
+        table: table_name(&rel.to_tbl),
+        id: key_text(&id),
+    }
+}
+
+/// Turns a refused write into the error a user can act on: a foreign key violation
+/// becomes "which side is missing", a CHECK violation a self-link.
+async fn explain<J, C>(db: &C, err: DbErr, left: &J::Left, right: &J::Right) -> LinkError
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    if is_check_violation(&err) {
+        return self_link::<J>(left);
+    }
+    if !is_foreign_key_violation(&err) {
+        return LinkError::Db(err);
+    }
+    for (rel, side, id) in [
+        (J::left(), Side::Left, left.clone().into()),
+        (J::right(), Side::Right, right.clone().into()),
+    ] {
+        match parent_exists(db, &rel, id.clone()).await {
+            Ok(false) => return missing(&rel, side, id),
+            Ok(true) => {}
+            Err(e) => return LinkError::Db(e),
+        }
+    }
+    LinkError::Db(err)
+}
+
+async fn first_missing_right<J, C>(db: &C, rights: &[J::Right]) -> Result<Option<LinkError>, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let rel = J::right();
+    for id in rights {
+        if !parent_exists(db, &rel, id.clone().into()).await? {
+            return Ok(Some(missing(&rel, Side::Right, id.clone().into())));
+        }
+    }
+    Ok(None)
+}
