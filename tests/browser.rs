@@ -108,7 +108,22 @@ async fn sign_up(c: &Client, base: &str, name: &str) {
     .await;
     fill(c, "input[name=password]", "correct horse battery").await;
     click(c, "form.stacked button[type=submit]").await;
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    // Wait for the page the form leads to, not for any `h1`: the sign-up page has one
+    // too, and a `goto` issued while the form's navigation is still pending loses to it
+    // (the browser lands on the new user's own page instead).
+    let greeting = format!("//h1[starts-with(normalize-space(.), 'Hi, {name},')]");
+    c.wait()
+        .for_element(Locator::XPath(&greeting))
+        .await
+        .unwrap();
+}
+
+/// Waits until the page is the signed-out one (the header offers "Sign up").
+async fn signed_out(c: &Client) {
+    c.wait()
+        .for_element(Locator::Css("header nav a[href='/signup']"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -139,13 +154,20 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
         .unwrap();
     let ann_page = c.current_url().await.unwrap().to_string();
     click(&c, "form[action='/signout'] button").await;
+    signed_out(&c).await;
 
     // Bob signs up, opens Ann's page and hearts the tweet through the form.
     sign_up(&c, &base, "bob").await;
     c.goto(&ann_page).await.unwrap();
     assert_eq!(text(&c, "li.tweet .hearts-count").await, "0");
     click(&c, "form.heart-form button").await;
-    c.wait().for_element(Locator::Css("p.flash")).await.unwrap();
+    // Not any flash: the sign-up's "Welcome" one may still be showing.
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@class='flash' and normalize-space(.)='Hearted.']",
+        ))
+        .await
+        .unwrap();
     assert_eq!(text(&c, "p.flash").await, "Hearted.");
     assert_eq!(text(&c, "li.tweet .hearts-count").await, "1");
     assert_eq!(text(&c, "li.tweet .hearts-noun").await, "heart");
