@@ -12,7 +12,8 @@
 //! `--backend sqlite|postgres|mysql` (a temporary file, or a fresh `bench_<random>`
 //! database on the server of `--server URL`, default `postgres://postgres@127.0.0.1:5432/postgres`
 //! or `mysql://root@127.0.0.1:3306/mysql`, dropped at the end), `--scale N` (default
-//! 1), `--impl service|raw|both` (default both).
+//! 1), `--impl service|raw|both` (default both), `--reads held|orm` (the service's
+//! reads on `service::reads` (default) or on SeaORM's pool, as before it).
 
 use std::cell::RefCell;
 use std::error::Error;
@@ -27,6 +28,7 @@ use sea_orm::{
 use service::assoc::QueryLog;
 use service::assoc::testing::{ScratchDb, unique_suffix};
 use service::hearts::HeartError;
+use service::reads::Reads;
 use service::workload::{DataSet, probe};
 
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -89,6 +91,9 @@ struct Args {
     scale: u32,
     impls: Vec<Impl>,
     server: Option<String>,
+    /// `--reads orm`: the service's reads on SeaORM's pool instead of held
+    /// connections, to measure what `service::reads` changes.
+    orm_reads: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -97,6 +102,7 @@ fn parse_args() -> Result<Args, String> {
         scale: 1,
         impls: vec![Impl::Service, Impl::Raw],
         server: None,
+        orm_reads: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -126,6 +132,13 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--server" => args.server = Some(value()?),
+            "--reads" => {
+                args.orm_reads = match value()?.as_str() {
+                    "held" => false,
+                    "orm" => true,
+                    other => return Err(format!("unknown reads {other}")),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -172,7 +185,7 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("bench: {e}");
             eprintln!(
-                "usage: bench --backend sqlite|postgres|mysql --scale N [--impl service|raw|both] [--server URL]"
+                "usage: bench --backend sqlite|postgres|mysql --scale N [--impl service|raw|both] [--server URL] [--reads held|orm]"
             );
             return ExitCode::from(2);
         }
@@ -186,15 +199,20 @@ async fn main() -> ExitCode {
             scale: args.scale,
             printed: RefCell::new(Vec::new()),
         };
-        let fresh = match FreshDb::create(args.backend, args.server.as_deref()).await {
+        let mut fresh = match FreshDb::create(args.backend, args.server.as_deref()).await {
             Ok(fresh) => fresh,
             Err(e) => {
                 eprintln!("bench: cannot create a fresh database: {e}");
                 return ExitCode::FAILURE;
             }
         };
+        if args.orm_reads {
+            fresh.reads = Reads::from(fresh.db.clone());
+        }
         let result = match imp {
-            Impl::Service => service_impl::run(&fresh.db, &fresh.log, &data, &run).await,
+            Impl::Service => {
+                service_impl::run(&fresh.db, &fresh.reads, &fresh.log, &data, &run).await
+            }
             Impl::Raw => raw::run(&fresh.db, &fresh.url, &fresh.log, &data, &run).await,
         };
         fresh.drop_database().await;
@@ -247,6 +265,8 @@ fn print_ratios(service: &Run, raw: &Run) {
 /// server; migrated by the `seed` workload, removed by [`FreshDb::drop_database`].
 struct FreshDb {
     db: DatabaseConnection,
+    /// The app's reads (`service::reads`), reporting to `log` too.
+    reads: Reads,
     /// For the raw implementation's own connection.
     url: String,
     log: QueryLog,
@@ -284,8 +304,11 @@ impl FreshDb {
         // pool would not help them).
         let mut db = Database::connect(service::db::options(&url)).await?;
         let log = QueryLog::install(&mut db);
+        let mut reads = Reads::connect(&url, &db)?;
+        reads.set_metric_callback(QueryLog::record);
         Ok(Self {
             db,
+            reads,
             url,
             log,
             cleanup,
@@ -345,6 +368,7 @@ mod service_impl {
 
     pub async fn run(
         db: &DatabaseConnection,
+        reads: &Reads,
         log: &QueryLog,
         data: &DataSet,
         run: &Run,
@@ -366,17 +390,17 @@ mod service_impl {
             let mut sum = 0;
             for i in 0..PAGES {
                 let id = to_i32(probe(i, users));
-                let Some(user) = service::users::find_user(db, id).await? else {
+                let Some(user) = service::users::find_user(reads, id).await? else {
                     continue;
                 };
                 let posts = user
                     .find_related(tweet::Entity)
                     .order_by_desc(tweet::Column::CreatedAt)
                     .order_by_desc(tweet::Column::Id)
-                    .all(db)
+                    .all(reads)
                     .await?;
                 for post in &posts {
-                    let counts = service::hearts::heart_counts(db, &[post.id]).await?;
+                    let counts = service::hearts::heart_counts(reads, &[post.id]).await?;
                     sum += counts.get(&post.id).copied().unwrap_or(0);
                 }
             }
@@ -389,7 +413,7 @@ mod service_impl {
             let mut sum = 0;
             for i in 0..PAGES {
                 let id = to_i32(probe(i, users));
-                if let Some(page) = service::hearts::user_page(db, id, None).await? {
+                if let Some(page) = service::hearts::user_page(reads, id, None).await? {
                     sum += page.tweets.iter().map(|t| t.hearts).sum::<i64>();
                 }
             }
@@ -401,7 +425,7 @@ mod service_impl {
         let line = measure(log, "liked_tweets", async {
             let mut n = 0;
             for i in 0..LIKE_READS {
-                n += service::hearts::liked_tweets(db, to_i32(probe(i, users)))
+                n += service::hearts::liked_tweets(reads, to_i32(probe(i, users)))
                     .await?
                     .len();
             }
@@ -413,7 +437,7 @@ mod service_impl {
         let line = measure(log, "likers", async {
             let mut n = 0;
             for i in 0..LIKE_READS {
-                n += service::hearts::likers(db, to_i32(probe(i, tweets)))
+                n += service::hearts::likers(reads, to_i32(probe(i, tweets)))
                     .await?
                     .len();
             }
@@ -455,7 +479,7 @@ mod service_impl {
         let line = measure(log, "feed", async {
             let mut n = 0;
             for i in 0..FEEDS {
-                n += service::follows::home_feed(db, to_i32(probe(i, users)), FEED_LENGTH)
+                n += service::follows::home_feed(reads, to_i32(probe(i, users)), FEED_LENGTH)
                     .await?
                     .len();
             }
@@ -469,7 +493,7 @@ mod service_impl {
         // index; the cursor of page 50 is found once, outside the measurement.
         let mut deep = None;
         for _ in 1..50 {
-            deep = service::tweets::recent_page(db, None, deep.as_ref(), FEED_LENGTH)
+            deep = service::tweets::recent_page(reads, None, deep.as_ref(), FEED_LENGTH)
                 .await?
                 .older;
         }
@@ -478,7 +502,7 @@ mod service_impl {
             let line = measure(log, workload, async {
                 let mut n = 0;
                 for _ in 0..FEEDS {
-                    n += service::tweets::recent_page(db, None, at, FEED_LENGTH)
+                    n += service::tweets::recent_page(reads, None, at, FEED_LENGTH)
                         .await?
                         .items
                         .len();

@@ -21,6 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use sea_orm::DatabaseConnection;
 use service::assoc::QueryLog;
+use service::reads::Reads;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -30,12 +31,12 @@ use crate::session::SessionKey;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// Reads.
-    pub db: DatabaseConnection,
-    /// Write transactions: on a SQLite file a pool of one connection, elsewhere the
-    /// same pool as `db` (`service::db::connect_pools` says why).
+    /// Reads, on held connections (`service::reads`).
+    pub db: Reads,
+    /// Write transactions: SeaORM's pool, of one connection on a SQLite file
+    /// (`service::db::connect_pools` says why).
     pub writer: DatabaseConnection,
-    /// The query capture installed on `db` (see `service::assoc::capture`).
+    /// The query capture installed on both (see `service::assoc::capture`).
     pub log: QueryLog,
     /// Seals the session cookies.
     pub session_key: SessionKey,
@@ -49,8 +50,8 @@ impl AppState {
             read: mut db,
             write: mut writer,
         } = pools;
-        let log = QueryLog::install(&mut db);
-        QueryLog::install(&mut writer);
+        let log = QueryLog::install(&mut writer);
+        db.set_metric_callback(QueryLog::record);
         Self {
             db,
             writer,

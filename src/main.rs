@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let pools = service::db::connect_pools(&config.database_url).await?;
-    let db = &pools.read;
+    let db = &pools.write;
     Migrator::up(db, None).await?;
     tracing::info!(database = %config.database_url, "migrated");
 

@@ -133,7 +133,7 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = app(AppState {
-        db: t.db.clone(),
+        db: t.reads.clone(),
         writer: t.db.clone(),
         log: t.log,
         session_key: fwitter::session::SessionKey::generate(),

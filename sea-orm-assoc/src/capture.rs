@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use sea_orm::metric::Info;
 use sea_orm::{DatabaseConnection, Statement};
 
 /// One statement as it was sent.
@@ -113,20 +114,25 @@ pub struct QueryLog {
 impl QueryLog {
     /// Installs the recording callback on `db`. Call before cloning or sharing `db`.
     pub fn install(db: &mut DatabaseConnection) -> Self {
-        db.set_metric_callback(|info| {
-            // Outside any capture there is nothing to record into.
-            let _ = FRAMES.try_with(|frames| {
-                if let Some(frame) = frames.borrow_mut().last_mut() {
-                    frame.statements.push(Captured {
-                        sql: info.statement.sql.clone(),
-                        failed: info.failed,
-                        abandoned: false,
-                        statement: info.statement.clone(),
-                    });
-                }
-            });
-        });
+        db.set_metric_callback(Self::record);
         QueryLog { _installed: () }
+    }
+
+    /// Records one statement into the current task's innermost capture, if any: the
+    /// callback [`QueryLog::install`] sets, for a connection of another kind that
+    /// reports its statements the way SeaORM's metric callback does.
+    pub fn record(info: &Info<'_>) {
+        // Outside any capture there is nothing to record into.
+        let _ = FRAMES.try_with(|frames| {
+            if let Some(frame) = frames.borrow_mut().last_mut() {
+                frame.statements.push(Captured {
+                    sql: info.statement.sql.clone(),
+                    failed: info.failed,
+                    abandoned: false,
+                    statement: info.statement.clone(),
+                });
+            }
+        });
     }
 
     /// Runs `work` and returns its output with every statement it sent, in order.

@@ -17,13 +17,14 @@
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
 //!
-//! The web app connects with [`connect_pools`]: a pool for reads and, on a SQLite
-//! file, a second pool of **one** connection for write transactions. SQLite has one
+//! The web app connects with [`connect_pools`]: held connections for reads
+//! ([`crate::reads`]: sqlx's pool pings a connection after every statement) and
+//! SeaORM's pool for write transactions, of **one** connection on a SQLite file. SQLite has one
 //! writer at a time; with several connections trying, the losers wait in SQLite's
 //! busy handler, which polls with sleeps of 1 to 100 ms, so the lock sits idle
 //! between writers. One writer connection queues them in the pool instead (first
 //! come, first served, woken the moment the connection is free). On PostgreSQL and
-//! MySQL both are the same pool.
+//! MySQL the write pool is sized as the read pool.
 //!
 //! Nothing here changes a server's own durability settings: PostgreSQL keeps its
 //! `synchronous_commit`, MySQL its `innodb_flush_log_at_trx_commit`.
@@ -31,6 +32,7 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use crate::reads::Reads;
 use sea_orm::sqlx::mysql::MySqlConnectOptions;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -46,6 +48,10 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection.
 pub const STATEMENT_CACHE: usize = 100;
+/// How long a connection is kept before it is replaced.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How long an idle connection is kept open (SeaORM's pool).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The tuned options for `url`, with the pool sized for this machine
 /// (see the module's table). Callers may adjust them further before connecting.
@@ -63,8 +69,8 @@ pub fn tune(options: &mut ConnectOptions) {
         .sqlx_logging(false)
         .max_connections(size)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .idle_timeout(Duration::from_secs(10 * 60))
-        .max_lifetime(Duration::from_secs(30 * 60))
+        .idle_timeout(IDLE_TIMEOUT)
+        .max_lifetime(MAX_LIFETIME)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .map_sqlx_sqlite_opts(sqlite_settings)
         .map_sqlx_postgres_opts(postgres_settings)
@@ -104,11 +110,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options(url)).await
 }
 
-/// A pool for reads and one for write transactions (see the module's notes).
+/// The web app's connections: reads on held connections, write transactions on
+/// SeaORM's pool (see the module's notes and [`crate::reads`]).
 #[derive(Debug, Clone)]
 pub struct Pools {
-    pub read: DatabaseConnection,
-    /// On a SQLite file: one connection. Elsewhere: the read pool.
+    pub read: Reads,
+    /// On a SQLite file: one connection. Elsewhere: the pool [`connect`] makes.
     pub write: DatabaseConnection,
 }
 
@@ -117,14 +124,14 @@ pub struct Pools {
 /// # Errors
 /// As [`connect`].
 pub async fn connect_pools(url: &str) -> Result<Pools, DbErr> {
-    let read = connect(url).await?;
     let write = if url.starts_with("sqlite:") && !is_sqlite_memory(url) {
         let mut one = options(url);
         one.max_connections(1);
         Database::connect(one).await?
     } else {
-        read.clone()
+        connect(url).await?
     };
+    let read = Reads::connect(url, &write)?;
     Ok(Pools { read, write })
 }
 
@@ -154,7 +161,8 @@ pub fn is_sqlite_memory(url: &str) -> bool {
     url.starts_with("sqlite::memory:") || url.contains("mode=memory")
 }
 
-fn cores() -> u32 {
+/// The machine's cores, as the pool sizes count them.
+pub(crate) fn cores() -> u32 {
     std::thread::available_parallelism()
         .map(NonZeroUsize::get)
         .unwrap_or(2)
@@ -180,13 +188,19 @@ pub fn pool_size(url: &str, cores: u32) -> u32 {
 /// answers a write with 503 (its transaction rolled back with the connection).
 pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            is_unavailable_sqlx(e)
+        }
+        _ => false,
+    }
+}
+
+/// [`is_unavailable`] for the driver's own error.
+pub fn is_unavailable_sqlx(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        _ => return false,
-    };
-    match &**sqlx {
+    match err {
         Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
         Sqlx::Database(db) => db.code().is_some_and(|code| {
             // PostgreSQL: class 08 (connection exception), 57P01..57P03 (admin or

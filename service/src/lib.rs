@@ -13,6 +13,7 @@ pub mod input;
 pub mod messages;
 pub mod music;
 pub mod paging;
+pub mod reads;
 pub mod schema;
 pub mod store;
 pub mod tweets;

@@ -16,6 +16,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, Statement};
 use sea_orm_assoc::QueryLog;
 use sea_orm_assoc::testing::FreshDb;
+use service::reads::Reads;
 
 /// Every table of the current schema.
 pub const TABLES: [&str; 13] = [
@@ -37,6 +38,9 @@ pub const TABLES: [&str; 13] = [
 /// A fresh, migrated database for one test, with the query log installed.
 pub struct TestDb {
     pub db: DatabaseConnection,
+    /// The web app's reads on the same database (`service::reads`: held connections,
+    /// except on an in-memory SQLite database), reporting to `log` too.
+    pub reads: Reads,
     /// Records what a block sends: `t.log.capture(async { .. }).await`.
     pub log: QueryLog,
     /// Declared last, so dropped last: removes the file or the server's database.
@@ -80,7 +84,14 @@ impl TestDb {
             .await
             .expect("migrate the test database");
         let log = QueryLog::install(&mut db);
-        TestDb { db, log, fresh }
+        let mut reads = Reads::connect(fresh.url(), &db).expect("the test database's URL");
+        reads.set_metric_callback(QueryLog::record);
+        TestDb {
+            db,
+            reads,
+            log,
+            fresh,
+        }
     }
 
     /// The database's backend.

@@ -27,7 +27,7 @@ pub struct Page {
 impl Client {
     pub fn new(t: &TestDb) -> Self {
         let state = AppState {
-            db: t.db.clone(),
+            db: t.reads.clone(),
             writer: t.db.clone(),
             log: t.log,
             session_key: SessionKey::generate(),
