@@ -27,6 +27,7 @@
 //!
 //! [`ConnectOptions`]: sea_orm::ConnectOptions
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -241,9 +242,46 @@ impl Drop for Lease {
     }
 }
 
-fn query(stmt: &Statement) -> (&str, SqlxValues) {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    (stmt.sql.as_str(), SqlxValues(values))
+/// The SQL and values to send for `stmt`. On SQLite a trailing `LIMIT ?` (and
+/// `OFFSET ?`) is written into the SQL as a number: SQLite 3.47+ reads a bound LIMIT
+/// while planning and marks the statement to be planned again whenever that parameter
+/// is bound, so a cached `... LIMIT ?` statement (every `.one()`, every page) was
+/// parsed and planned anew on each run (`sqlite3Reprepare` under load; `rusqlite`'s
+/// `StatementStatus::RePrepare` counts one per run for `WHERE id = ? LIMIT ?` and none
+/// for `WHERE id = ? LIMIT 1`). The numbers come from the statement's own values, so
+/// the SQL stays what was meant; a page size of 1 to 100 makes at most 100 shapes.
+fn query(stmt: &Statement) -> (Cow<'_, str>, SqlxValues) {
+    let mut values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    let mut sql = Cow::Borrowed(stmt.sql.as_str());
+    if stmt.db_backend == DbBackend::Sqlite {
+        let n = values.0.len();
+        let counts: Vec<Option<u64>> = values.0.iter().rev().take(2).map(as_count).collect();
+        if let (Some(head), [Some(offset), Some(limit)]) = (
+            stmt.sql.strip_suffix(" LIMIT ? OFFSET ?"),
+            counts.as_slice(),
+        ) {
+            sql = Cow::Owned(format!("{head} LIMIT {limit} OFFSET {offset}"));
+            values.0.truncate(n - 2);
+        } else if let (Some(head), [Some(limit), ..]) =
+            (stmt.sql.strip_suffix(" LIMIT ?"), counts.as_slice())
+        {
+            sql = Cow::Owned(format!("{head} LIMIT {limit}"));
+            values.0.truncate(n - 1);
+        }
+    }
+    (sql, SqlxValues(values))
+}
+
+/// A LIMIT or OFFSET value, if it is a non-negative integer.
+fn as_count(value: &sea_orm::Value) -> Option<u64> {
+    use sea_orm::Value;
+    match value {
+        Value::BigUnsigned(Some(n)) => Some(*n),
+        Value::Unsigned(Some(n)) => Some(u64::from(*n)),
+        Value::BigInt(Some(n)) => u64::try_from(*n).ok(),
+        Value::Int(Some(n)) => u64::try_from(*n).ok(),
+        _ => None,
+    }
 }
 
 impl Held {
@@ -299,7 +337,7 @@ impl Held {
         let mut lease = self.lease().await?;
         let result = {
             let (sql, values) = query(&stmt);
-            let q = AssertSqlSafe(sql);
+            let q = AssertSqlSafe(sql.as_ref());
             match lease.conn.as_deref_mut() {
                 Some(Conn::Sqlite(c)) => {
                     sqlx::query_with(q, values).execute(c).await.map(Into::into)
@@ -335,7 +373,7 @@ impl Held {
         let mut lease = self.lease().await?;
         let result = {
             let (sql, values) = query(&stmt);
-            let q = AssertSqlSafe(sql);
+            let q = AssertSqlSafe(sql.as_ref());
             match lease.conn.as_deref_mut() {
                 Some(Conn::Sqlite(c)) => sqlx::query_with(q, values)
                     .fetch_optional(c)
@@ -360,7 +398,7 @@ impl Held {
         let mut lease = self.lease().await?;
         let result = {
             let (sql, values) = query(&stmt);
-            let q = AssertSqlSafe(sql);
+            let q = AssertSqlSafe(sql.as_ref());
             match lease.conn.as_deref_mut() {
                 Some(Conn::Sqlite(c)) => sqlx::query_with(q, values)
                     .fetch_all(c)
@@ -422,6 +460,79 @@ impl ConnectionTrait for Reads {
         match &self.inner {
             Inner::Held(held) => held.backend.support_returning(),
             Inner::Orm(db) => db.support_returning(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query;
+    use sea_orm::{DbBackend, Statement, Value};
+
+    fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    fn sent(s: &Statement) -> (String, usize) {
+        let (sql, values) = query(s);
+        (sql.into_owned(), values.0.0.len())
+    }
+
+    #[test]
+    fn sqlite_gets_a_trailing_limit_and_offset_as_numbers() {
+        let one = stmt(
+            DbBackend::Sqlite,
+            "SELECT id FROM users WHERE id = ? LIMIT ?",
+            vec![7.into(), 1u64.into()],
+        );
+        assert_eq!(
+            sent(&one),
+            ("SELECT id FROM users WHERE id = ? LIMIT 1".into(), 1)
+        );
+        let page = stmt(
+            DbBackend::Sqlite,
+            "SELECT id FROM tweets WHERE user_id = ? LIMIT ? OFFSET ?",
+            vec![7.into(), 31u64.into(), 60u64.into()],
+        );
+        assert_eq!(
+            sent(&page),
+            (
+                "SELECT id FROM tweets WHERE user_id = ? LIMIT 31 OFFSET 60".into(),
+                1
+            )
+        );
+    }
+
+    #[test]
+    fn anything_else_is_sent_as_built() {
+        let cases = [
+            // Other backends plan a bound LIMIT once.
+            stmt(
+                DbBackend::Postgres,
+                "SELECT id FROM users WHERE id = $1 LIMIT $2",
+                vec![7.into(), 1u64.into()],
+            ),
+            // A LIMIT inside a subquery is not the statement's own.
+            stmt(
+                DbBackend::Sqlite,
+                "SELECT id FROM users WHERE id IN (SELECT user_id FROM tweets LIMIT ?)",
+                vec![5u64.into()],
+            ),
+            // Not a count: left to the database to refuse.
+            stmt(
+                DbBackend::Sqlite,
+                "SELECT id FROM users LIMIT ?",
+                vec!["ten".into()],
+            ),
+            stmt(
+                DbBackend::Sqlite,
+                "SELECT id FROM users LIMIT ?",
+                vec![(-1i64).into()],
+            ),
+        ];
+        for case in cases {
+            let n = case.values.as_ref().map_or(0, |v| v.0.len());
+            assert_eq!(sent(&case), (case.sql.clone(), n), "{}", case.sql);
         }
     }
 }

@@ -163,3 +163,30 @@ async fn an_in_memory_sqlite_database_reads_through_the_writes_connection() {
     let users = entity::user::Entity::find().all(&reads).await.unwrap();
     assert_eq!(users.len(), 1, "the reads see the writes' private database");
 }
+
+#[tokio::test]
+async fn pages_read_through_held_connections_stop_at_their_size() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    for n in 0..5 {
+        seed::tweet(&t.db, &ann, &format!("tweet {n}")).await;
+    }
+    let first = service::tweets::recent_page(&t.reads, None, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let older = first.older.expect("more tweets than one page");
+    let second = service::tweets::recent_page(&t.reads, None, Some(&older), 2)
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 2);
+    let all = service::tweets::recent_page(&t.reads, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.len(),
+        5,
+        "a page larger than the list holds it all"
+    );
+    assert!(all.older.is_none());
+}
