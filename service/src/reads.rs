@@ -228,6 +228,13 @@ struct Lease {
 }
 
 impl Lease {
+    fn conn(&mut self) -> &mut Conn {
+        match self.conn.as_deref_mut() {
+            Some(conn) => conn,
+            None => unreachable!("a lease holds its connection until keep or drop"),
+        }
+    }
+
     fn keep(mut self) {
         // Dropping the object gives the connection back to the pool.
         drop(self.conn.take());
@@ -338,17 +345,10 @@ impl Held {
         let result = {
             let (sql, values) = query(&stmt);
             let q = AssertSqlSafe(sql.as_ref());
-            match lease.conn.as_deref_mut() {
-                Some(Conn::Sqlite(c)) => {
-                    sqlx::query_with(q, values).execute(c).await.map(Into::into)
-                }
-                Some(Conn::Postgres(c)) => {
-                    sqlx::query_with(q, values).execute(c).await.map(Into::into)
-                }
-                Some(Conn::MySql(c)) => {
-                    sqlx::query_with(q, values).execute(c).await.map(Into::into)
-                }
-                None => unreachable!("a lease holds its connection until it ends"),
+            match lease.conn() {
+                Conn::Sqlite(c) => sqlx::query_with(q, values).execute(c).await.map(Into::into),
+                Conn::Postgres(c) => sqlx::query_with(q, values).execute(c).await.map(Into::into),
+                Conn::MySql(c) => sqlx::query_with(q, values).execute(c).await.map(Into::into),
             }
         };
         self.finish(lease, &stmt, start, result, DbErr::Exec)
@@ -359,11 +359,10 @@ impl Held {
         let start = Instant::now();
         let mut lease = self.lease().await?;
         let q = sqlx::raw_sql(AssertSqlSafe(sql));
-        let result = match lease.conn.as_deref_mut() {
-            Some(Conn::Sqlite(c)) => q.execute(c).await.map(Into::into),
-            Some(Conn::Postgres(c)) => q.execute(c).await.map(Into::into),
-            Some(Conn::MySql(c)) => q.execute(c).await.map(Into::into),
-            None => unreachable!("a lease holds its connection until it ends"),
+        let result = match lease.conn() {
+            Conn::Sqlite(c) => q.execute(c).await.map(Into::into),
+            Conn::Postgres(c) => q.execute(c).await.map(Into::into),
+            Conn::MySql(c) => q.execute(c).await.map(Into::into),
         };
         self.finish(lease, &stmt, start, result, DbErr::Exec)
     }
@@ -374,20 +373,19 @@ impl Held {
         let result = {
             let (sql, values) = query(&stmt);
             let q = AssertSqlSafe(sql.as_ref());
-            match lease.conn.as_deref_mut() {
-                Some(Conn::Sqlite(c)) => sqlx::query_with(q, values)
+            match lease.conn() {
+                Conn::Sqlite(c) => sqlx::query_with(q, values)
                     .fetch_optional(c)
                     .await
                     .map(|row| row.map(Into::into)),
-                Some(Conn::Postgres(c)) => sqlx::query_with(q, values)
+                Conn::Postgres(c) => sqlx::query_with(q, values)
                     .fetch_optional(c)
                     .await
                     .map(|row| row.map(Into::into)),
-                Some(Conn::MySql(c)) => sqlx::query_with(q, values)
+                Conn::MySql(c) => sqlx::query_with(q, values)
                     .fetch_optional(c)
                     .await
                     .map(|row| row.map(Into::into)),
-                None => unreachable!("a lease holds its connection until it ends"),
             }
         };
         self.finish(lease, &stmt, start, result, DbErr::Query)
@@ -399,20 +397,19 @@ impl Held {
         let result = {
             let (sql, values) = query(&stmt);
             let q = AssertSqlSafe(sql.as_ref());
-            match lease.conn.as_deref_mut() {
-                Some(Conn::Sqlite(c)) => sqlx::query_with(q, values)
+            match lease.conn() {
+                Conn::Sqlite(c) => sqlx::query_with(q, values)
                     .fetch_all(c)
                     .await
                     .map(|rows| rows.into_iter().map(Into::into).collect()),
-                Some(Conn::Postgres(c)) => sqlx::query_with(q, values)
+                Conn::Postgres(c) => sqlx::query_with(q, values)
                     .fetch_all(c)
                     .await
                     .map(|rows| rows.into_iter().map(Into::into).collect()),
-                Some(Conn::MySql(c)) => sqlx::query_with(q, values)
+                Conn::MySql(c) => sqlx::query_with(q, values)
                     .fetch_all(c)
                     .await
                     .map(|rows| rows.into_iter().map(Into::into).collect()),
-                None => unreachable!("a lease holds its connection until it ends"),
             }
         };
         self.finish(lease, &stmt, start, result, DbErr::Query)
