@@ -12,8 +12,9 @@
 //! `--backend sqlite|postgres|mysql` (a temporary file, or a fresh `bench_<random>`
 //! database on the server of `--server URL`, default `postgres://postgres@127.0.0.1:5432/postgres`
 //! or `mysql://root@127.0.0.1:3306/mysql`, dropped at the end), `--scale N` (default
-//! 1), `--impl service|raw|both` (default both), `--reads held|orm` (the service's
-//! reads on `service::reads` (default) or on SeaORM's pool, as before it).
+//! 1), `--impl service|raw|both` (default both), `--reads held|orm` and
+//! `--writes held|orm` (the service's reads, and its write transactions, on
+//! `service::held` as the app runs them (default), or on SeaORM's pool, as before it).
 
 use std::cell::RefCell;
 use std::error::Error;
@@ -28,7 +29,7 @@ use sea_orm::{
 use service::assoc::QueryLog;
 use service::assoc::testing::{ScratchDb, unique_suffix};
 use service::hearts::HeartError;
-use service::reads::Reads;
+use service::held::Held;
 use service::workload::{DataSet, probe};
 
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -92,8 +93,10 @@ struct Args {
     impls: Vec<Impl>,
     server: Option<String>,
     /// `--reads orm`: the service's reads on SeaORM's pool instead of held
-    /// connections, to measure what `service::reads` changes.
+    /// connections, to measure what `service::held` changes.
     orm_reads: bool,
+    /// `--writes orm`: the same for the service's write transactions.
+    orm_writes: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -103,6 +106,7 @@ fn parse_args() -> Result<Args, String> {
         impls: vec![Impl::Service, Impl::Raw],
         server: None,
         orm_reads: false,
+        orm_writes: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -137,6 +141,13 @@ fn parse_args() -> Result<Args, String> {
                     "held" => false,
                     "orm" => true,
                     other => return Err(format!("unknown reads {other}")),
+                }
+            }
+            "--writes" => {
+                args.orm_writes = match value()?.as_str() {
+                    "held" => false,
+                    "orm" => true,
+                    other => return Err(format!("unknown writes {other}")),
                 }
             }
             other => return Err(format!("unknown argument {other}")),
@@ -185,7 +196,7 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("bench: {e}");
             eprintln!(
-                "usage: bench --backend sqlite|postgres|mysql --scale N [--impl service|raw|both] [--server URL] [--reads held|orm]"
+                "usage: bench --backend sqlite|postgres|mysql --scale N [--impl service|raw|both] [--server URL] [--reads held|orm] [--writes held|orm]"
             );
             return ExitCode::from(2);
         }
@@ -207,11 +218,19 @@ async fn main() -> ExitCode {
             }
         };
         if args.orm_reads {
-            fresh.reads = Reads::from(fresh.db.clone());
+            fresh.reads = Held::from(fresh.db.clone());
+        }
+        if args.orm_writes {
+            fresh.writes = Held::from(fresh.db.clone());
         }
         let result = match imp {
             Impl::Service => {
-                service_impl::run(&fresh.db, &fresh.reads, &fresh.log, &data, &run).await
+                let conns = service_impl::Conns {
+                    db: &fresh.db,
+                    reads: &fresh.reads,
+                    writes: &fresh.writes,
+                };
+                service_impl::run(conns, &fresh.log, &data, &run).await
             }
             Impl::Raw => raw::run(&fresh.db, &fresh.url, &fresh.log, &data, &run).await,
         };
@@ -265,8 +284,10 @@ fn print_ratios(service: &Run, raw: &Run) {
 /// server; migrated by the `seed` workload, removed by [`FreshDb::drop_database`].
 struct FreshDb {
     db: DatabaseConnection,
-    /// The app's reads (`service::reads`), reporting to `log` too.
-    reads: Reads,
+    /// The app's reads (`service::held`), reporting to `log` too.
+    reads: Held,
+    /// The app's write transactions (`service::held`), reporting to `log` too.
+    writes: Held,
     /// For the raw implementation's own connection.
     url: String,
     log: QueryLog,
@@ -304,11 +325,14 @@ impl FreshDb {
         // pool would not help them).
         let mut db = Database::connect(service::db::options(&url)).await?;
         let log = QueryLog::install(&mut db);
-        let mut reads = Reads::connect(&url, &db)?;
+        let mut reads = Held::reads(&url, &db)?;
         reads.set_metric_callback(QueryLog::record);
+        let mut writes = Held::writes(&url, &db)?;
+        writes.set_metric_callback(QueryLog::record);
         Ok(Self {
             db,
             reads,
+            writes,
             url,
             log,
             cleanup,
@@ -366,9 +390,16 @@ mod service_impl {
         })
     }
 
+    /// Where the service's work goes: migrations and the seed on SeaORM's pool, reads
+    /// and write transactions as the app sends them.
+    pub struct Conns<'a> {
+        pub db: &'a DatabaseConnection,
+        pub reads: &'a Held,
+        pub writes: &'a Held,
+    }
+
     pub async fn run(
-        db: &DatabaseConnection,
-        reads: &Reads,
+        Conns { db, reads, writes }: Conns<'_>,
         log: &QueryLog,
         data: &DataSet,
         run: &Run,
@@ -451,7 +482,7 @@ mod service_impl {
             for i in 0..HEART_WRITES {
                 let user_id = to_i32(probe(i, users));
                 let tweet_id = to_i32(probe(i * 31 + 7, tweets));
-                match service::hearts::heart_tweet(db, user_id, tweet_id).await {
+                match service::hearts::heart_tweet(writes, user_id, tweet_id).await {
                     Ok(()) => created += 1,
                     Err(HeartError::AlreadyHearted { .. }) => {}
                     Err(e) => return Err(e.into()),
@@ -467,7 +498,7 @@ mod service_impl {
             for i in 0..HEART_WRITES {
                 let user_id = to_i32(probe(i, users));
                 let tweet_id = to_i32(probe(i * 13 + 3, tweets));
-                sum += service::hearts::toggle_heart(db, user_id, tweet_id)
+                sum += service::hearts::toggle_heart(writes, user_id, tweet_id)
                     .await?
                     .count;
             }
@@ -515,7 +546,7 @@ mod service_impl {
 
         let line = measure(log, "destroy_users", async {
             let ids: Vec<i32> = (1..=DESTROYED_USERS).collect();
-            service::users::destroy_users(db, &ids).await?;
+            service::users::destroy_users(writes, &ids).await?;
             let row = db
                 .query_one_raw(Statement::from_string(db.get_database_backend(), ORPHANS))
                 .await?

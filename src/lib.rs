@@ -19,9 +19,8 @@ pub use routes::watch_queries;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use sea_orm::DatabaseConnection;
 use service::assoc::QueryLog;
-use service::reads::Reads;
+use service::held::Held;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -31,11 +30,11 @@ use crate::session::SessionKey;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// Reads, on held connections (`service::reads`).
-    pub db: Reads,
-    /// Write transactions: SeaORM's pool, of one connection on a SQLite file
+    /// Reads, on held connections (`service::held`).
+    pub db: Held,
+    /// Write transactions, on held connections: one on a SQLite file
     /// (`service::db::connect_pools` says why).
-    pub writer: DatabaseConnection,
+    pub writer: Held,
     /// The query capture installed on both (see `service::assoc::capture`).
     pub log: QueryLog,
     /// Seals the session cookies.
@@ -43,15 +42,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Installs the query capture on both pools (they must not be shared yet) and
-    /// wraps them, with the key that seals session cookies.
+    /// Installs the query capture on the read and write pools (they must not be
+    /// shared yet) and wraps them, with the key that seals session cookies. SeaORM's
+    /// pool (`pools.orm`, for the migrations) is closed: the app does not use it.
     pub fn new(pools: service::db::Pools, session_key: SessionKey) -> Self {
         let service::db::Pools {
             read: mut db,
             write: mut writer,
+            mut orm,
         } = pools;
-        let log = QueryLog::install(&mut writer);
+        let log = QueryLog::install(&mut orm);
         db.set_metric_callback(QueryLog::record);
+        writer.set_metric_callback(QueryLog::record);
+        drop(orm);
         Self {
             db,
             writer,

@@ -32,14 +32,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let pools = service::db::connect_pools(&config.database_url).await?;
-    let db = &pools.write;
+    let db = &pools.orm;
     Migrator::up(db, None).await?;
     tracing::info!(database = %config.database_url, "migrated");
 
     match config.command {
         Some(Command::Seed { scale }) => fwitter::seed::run(db, scale).await?,
         Some(Command::Console { sandbox, e }) => {
-            let mut db = pools.write;
+            let mut db = pools.orm;
             let log = service::assoc::QueryLog::install(&mut db);
             let options = fwitter::console::Options { sandbox, eval: e };
             fwitter::console::main(&db, log, options).await?;

@@ -134,7 +134,7 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = app(AppState {
         db: t.reads.clone(),
-        writer: t.db.clone(),
+        writer: t.writes.clone(),
         log: t.log,
         session_key: fwitter::session::SessionKey::generate(),
     });

@@ -805,7 +805,7 @@ async fn a_request_that_repeats_one_statement_logs_a_warning_naming_it() {
     let t = TestDb::new().await;
     let state = AppState {
         db: t.reads.clone(),
-        writer: t.db.clone(),
+        writer: t.writes.clone(),
         log: t.log,
         session_key: SessionKey::generate(),
     };

@@ -337,8 +337,28 @@ pub fn count_column(rel: &RelationDef, also: Condition) -> Result<Expr, DbErr> {
     ))
 }
 
+/// How many of the rows [`count_column`] counts belong to `viewer` (`col = viewer`): the
+/// "did I?" column of a page. With no viewer it is the constant 0, bound as a 64-bit
+/// integer (the type a `COUNT` has on every backend), not a subquery that no row
+/// meets: an anonymous page then runs no subquery per row (SQLite evaluated the
+/// always-false one for every row it read).
+///
+/// # Errors
+/// As [`count_column`].
+pub fn viewer_count<V: Into<Value>>(
+    rel: &RelationDef,
+    col: impl ColumnTrait,
+    viewer: Option<V>,
+) -> Result<Expr, DbErr> {
+    match viewer {
+        Some(v) => count_column(rel, Condition::all().add(col.eq(v))),
+        None => Ok(Expr::val(0_i64)),
+    }
+}
+
 /// The `also` of [`count_column`] that counts one viewer's rows (`col = viewer`); with
 /// no viewer, a condition no row meets, so the column is 0 for every parent.
+/// [`viewer_count`] makes the whole column, a constant without a viewer.
 pub fn by_viewer<V: Into<Value>>(col: impl ColumnTrait, viewer: Option<V>) -> Condition {
     match viewer {
         Some(v) => Condition::all().add(col.eq(v)),

@@ -17,14 +17,15 @@
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
 //!
-//! The web app connects with [`connect_pools`]: held connections for reads
-//! ([`crate::reads`]: sqlx's pool pings a connection after every statement) and
-//! SeaORM's pool for write transactions, of **one** connection on a SQLite file. SQLite has one
+//! The web app connects with [`connect_pools`]: held connections for reads and for
+//! write transactions ([`crate::held`]: sqlx's pool pings a connection after every
+//! statement and every transaction), the writes' pool of **one** connection on a
+//! SQLite file, and SeaORM's pool for the migrations and the seed. SQLite has one
 //! writer at a time; with several connections trying, the losers wait in SQLite's
 //! busy handler, which polls with sleeps of 1 to 100 ms, so the lock sits idle
 //! between writers. One writer connection queues them in the pool instead (first
 //! come, first served, woken the moment the connection is free). On PostgreSQL and
-//! MySQL the write pool is sized as the read pool.
+//! MySQL the write pool is sized as the read pool ([`write_pool_size`]).
 //!
 //! Nothing here changes a server's own durability settings: PostgreSQL keeps its
 //! `synchronous_commit`, MySQL its `innodb_flush_log_at_trx_commit`.
@@ -32,7 +33,7 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use crate::reads::Reads;
+use crate::held::Held;
 use sea_orm::sqlx::mysql::MySqlConnectOptions;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -110,29 +111,35 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options(url)).await
 }
 
-/// The web app's connections: reads on held connections, write transactions on
-/// SeaORM's pool (see the module's notes and [`crate::reads`]).
+/// The web app's connections (see the module's notes and [`crate::held`]).
 #[derive(Debug, Clone)]
 pub struct Pools {
-    pub read: Reads,
-    /// On a SQLite file: one connection. Elsewhere: the pool [`connect`] makes.
-    pub write: DatabaseConnection,
+    /// Reads, on held connections.
+    pub read: Held,
+    /// Write transactions, on held connections: one on a SQLite file.
+    pub write: Held,
+    /// SeaORM's pool, for the migrations, the seed and the console: one connection
+    /// on a SQLite file. No statement waits on both it and [`Pools::write`]: use one
+    /// or the other for writes at any one time.
+    pub orm: DatabaseConnection,
 }
 
-/// Connects the web app's [`Pools`] to `url`.
+/// Connects the web app's [`Pools`] to `url`. The held connections open at their
+/// first statement.
 ///
 /// # Errors
 /// As [`connect`].
 pub async fn connect_pools(url: &str) -> Result<Pools, DbErr> {
-    let write = if url.starts_with("sqlite:") && !is_sqlite_memory(url) {
+    let orm = if url.starts_with("sqlite:") && !is_sqlite_memory(url) {
         let mut one = options(url);
         one.max_connections(1);
         Database::connect(one).await?
     } else {
         connect(url).await?
     };
-    let read = Reads::connect(url, &write)?;
-    Ok(Pools { read, write })
+    let read = Held::reads(url, &orm)?;
+    let write = Held::writes(url, &orm)?;
+    Ok(Pools { read, write, orm })
 }
 
 /// Refreshes the planner's statistics after a bulk load, so the hot queries are
@@ -181,6 +188,16 @@ pub fn pool_size(url: &str, cores: u32) -> u32 {
     }
 }
 
+/// The size of the write pool for `url`: one connection on a SQLite file (one writer
+/// at a time, see the module's notes), else as [`pool_size`].
+pub fn write_pool_size(url: &str, cores: u32) -> u32 {
+    if url.starts_with("sqlite:") {
+        1
+    } else {
+        pool_size(url, cores)
+    }
+}
+
 /// Did this fail because the database could not be reached, rather than because of
 /// the statement or the data? A dropped or killed connection, a server shutting down
 /// or restarting, a refused connect, a pool timeout. The same work may succeed a
@@ -218,7 +235,7 @@ pub fn is_unavailable_sqlx(err: &sea_orm::sqlx::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::pool_size;
+    use super::{pool_size, write_pool_size};
 
     #[test]
     fn an_in_memory_sqlite_database_gets_one_connection_and_servers_a_few_per_core() {
@@ -227,5 +244,7 @@ mod tests {
         assert_eq!(pool_size("sqlite://fwitter.db?mode=rwc", 2), 5);
         assert_eq!(pool_size("postgres://postgres@127.0.0.1/x", 2), 6);
         assert_eq!(pool_size("mysql://root@127.0.0.1/x", 4), 10);
+        assert_eq!(write_pool_size("sqlite://fwitter.db?mode=rwc", 8), 1);
+        assert_eq!(write_pool_size("postgres://postgres@127.0.0.1/x", 2), 6);
     }
 }

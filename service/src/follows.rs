@@ -165,7 +165,8 @@ struct ProfileRow {
 }
 
 /// [`Profile`] in one statement: the user's row with three correlated counts
-/// (followers, following, and the viewer's follow: 0 or 1 over the unique pair).
+/// (followers, following, and the viewer's follow: 0 or 1 over the unique pair; the
+/// constant 0 without a viewer).
 /// `None` when the user does not exist.
 ///
 /// # Errors
@@ -175,7 +176,6 @@ pub async fn profile<C: ConnectionTrait>(
     user_id: i32,
     viewer: Option<i32>,
 ) -> Result<Option<Profile>, DbErr> {
-    let by_viewer = assoc::counter::by_viewer(follow::Column::FollowerId, viewer);
     let all = Condition::all;
     let row = user::Entity::find_by_id(user_id)
         .expr_as(
@@ -187,7 +187,11 @@ pub async fn profile<C: ConnectionTrait>(
             "following",
         )
         .expr_as(
-            count_column(&follow::Relation::Followed.def(), by_viewer)?,
+            assoc::counter::viewer_count(
+                &follow::Relation::Followed.def(),
+                follow::Column::FollowerId,
+                viewer,
+            )?,
             "followed_by_viewer",
         )
         .into_model::<ProfileRow>()

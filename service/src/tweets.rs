@@ -137,7 +137,7 @@ pub async fn recent_tweets<C: ConnectionTrait>(
 
 /// The tweets `tweets` selects, newest first, with the column `hearted`: how many
 /// hearts `viewer` gave each (0 or 1, a correlated count over the unique
-/// `(user_id, tweet_id)` index; 0 without a viewer). The star of every tweet list.
+/// `(user_id, tweet_id)` index; the constant 0 without a viewer). The star of every tweet list.
 ///
 /// # Errors
 /// [`DbErr::Custom`] if the hearts relation had a composite key.
@@ -155,9 +155,8 @@ pub(crate) fn with_star(
     tweets: Select<tweet::Entity>,
     viewer: Option<i32>,
 ) -> Result<Select<tweet::Entity>, DbErr> {
-    let by_viewer = assoc::counter::by_viewer(heart::Column::UserId, viewer);
     Ok(tweets.expr_as(
-        assoc::counter::count_column(&heart::Relation::Tweet.def(), by_viewer)?,
+        assoc::counter::viewer_count(&heart::Relation::Tweet.def(), heart::Column::UserId, viewer)?,
         "hearted",
     ))
 }

@@ -16,7 +16,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, Statement};
 use sea_orm_assoc::QueryLog;
 use sea_orm_assoc::testing::FreshDb;
-use service::reads::Reads;
+use service::held::Held;
 
 /// Every table of the current schema.
 pub const TABLES: [&str; 13] = [
@@ -38,9 +38,11 @@ pub const TABLES: [&str; 13] = [
 /// A fresh, migrated database for one test, with the query log installed.
 pub struct TestDb {
     pub db: DatabaseConnection,
-    /// The web app's reads on the same database (`service::reads`: held connections,
+    /// The web app's reads on the same database (`service::held`: held connections,
     /// except on an in-memory SQLite database), reporting to `log` too.
-    pub reads: Reads,
+    pub reads: Held,
+    /// The web app's write transactions, the same way (one connection on SQLite).
+    pub writes: Held,
     /// Records what a block sends: `t.log.capture(async { .. }).await`.
     pub log: QueryLog,
     /// Declared last, so dropped last: removes the file or the server's database.
@@ -84,11 +86,14 @@ impl TestDb {
             .await
             .expect("migrate the test database");
         let log = QueryLog::install(&mut db);
-        let mut reads = Reads::connect(fresh.url(), &db).expect("the test database's URL");
+        let mut reads = Held::reads(fresh.url(), &db).expect("the test database's URL");
         reads.set_metric_callback(QueryLog::record);
+        let mut writes = Held::writes(fresh.url(), &db).expect("the test database's URL");
+        writes.set_metric_callback(QueryLog::record);
         TestDb {
             db,
             reads,
+            writes,
             log,
             fresh,
         }

@@ -28,7 +28,7 @@ impl Client {
     pub fn new(t: &TestDb) -> Self {
         let state = AppState {
             db: t.reads.clone(),
-            writer: t.db.clone(),
+            writer: t.writes.clone(),
             log: t.log,
             session_key: SessionKey::generate(),
         };

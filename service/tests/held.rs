@@ -1,0 +1,429 @@
+//! `service::held`: the web app's reads and write transactions on held connections.
+//! Each test gets a fresh database; on SQLite a file (an in-memory database has one
+//! connection, so it stays on SeaORM's pool and there is nothing here to test).
+
+use std::time::Duration;
+
+use entity::tweet;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait, Statement, TransactionSession,
+    TransactionTrait,
+};
+use service::assoc::Capture;
+use service::db::is_unavailable;
+use service::held::Held;
+use testkit::{TestDb, seed};
+
+/// A test database whose reads are held connections (a file on SQLite).
+async fn fresh() -> TestDb {
+    let t = TestDb::concurrent().await;
+    assert!(t.reads.is_held(), "reads on held connections");
+    assert!(t.writes.is_held(), "writes on held connections");
+    t
+}
+
+/// How many tweets there are, read on SeaORM's pool (not on the connections tested).
+async fn tweets(t: &TestDb) -> u64 {
+    tweet::Entity::find().count(&t.db).await.unwrap()
+}
+
+/// Posts a tweet for `author` on `db` (a held connection or a transaction on one).
+async fn post<C: ConnectionTrait>(db: &C, author: i32, text: &str) {
+    service::tweets::post_tweet(db, author, service::input::TweetBody::parse(text).unwrap())
+        .await
+        .unwrap();
+}
+
+fn select(backend: DbBackend, sql: &str) -> Statement {
+    Statement::from_string(backend, sql)
+}
+
+/// A statement that runs for about a second on each backend.
+fn slow(backend: DbBackend) -> Statement {
+    select(
+        backend,
+        match backend {
+            DbBackend::Postgres => "SELECT pg_sleep(1)",
+            DbBackend::MySql => "SELECT SLEEP(1)",
+            _ => {
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000) \
+                 SELECT COUNT(*) FROM n"
+            }
+        },
+    )
+}
+
+/// A statement that outlasts a 50 ms timeout but not SQLite's 5 s busy timeout: a
+/// cancelled statement runs to its end on sqlx-sqlite's connection thread, holding the
+/// write lock until then, and the next writer waits for it.
+fn briefly_slow(backend: DbBackend) -> Statement {
+    match backend {
+        DbBackend::Sqlite => select(
+            backend,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) \
+             SELECT COUNT(*) FROM n",
+        ),
+        _ => slow(backend),
+    }
+}
+
+#[tokio::test]
+async fn reads_reuse_one_connection_and_report_every_statement_to_the_log() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let (found, sent) = t
+        .log
+        .capture(async {
+            let mut found = Vec::new();
+            for _ in 0..5 {
+                found.push(
+                    entity::user::Entity::find_by_id(ann.id)
+                        .one(&t.reads)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .username,
+                );
+            }
+            found
+        })
+        .await;
+    assert_eq!(found, vec!["ann"; 5]);
+    assert_eq!(sent.count(), 5, "every statement is captured");
+    assert_eq!(
+        t.reads.held(),
+        Some((1, 1)),
+        "one statement at a time needs one connection, given back after each"
+    );
+}
+
+#[tokio::test]
+async fn a_statement_error_keeps_the_connection_and_the_next_read_works() {
+    let t = fresh().await;
+    let backend = t.backend();
+    let err = t
+        .reads
+        .query_all_raw(select(backend, "SELECT * FROM no_such_table"))
+        .await
+        .expect_err("no such table");
+    assert!(matches!(err, DbErr::Query(_)), "{err:?}");
+    assert!(!is_unavailable(&err), "a bad statement is not an outage");
+    assert_eq!(t.reads.held(), Some((1, 1)), "the connection was kept");
+    let one = t
+        .reads
+        .query_one_raw(select(backend, "SELECT 1 AS one"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.try_get::<i32>("", "one").unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_statement_throws_its_connection_away() {
+    let t = fresh().await;
+    let backend = t.backend();
+    t.reads
+        .query_one_raw(select(backend, "SELECT 1 AS one"))
+        .await
+        .unwrap();
+    assert_eq!(t.reads.held(), Some((1, 1)));
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(50),
+        t.reads.query_one_raw(slow(backend)),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the slow statement was cancelled");
+    assert_eq!(
+        t.reads.held(),
+        Some((0, 0)),
+        "a connection left mid-statement is not given back"
+    );
+    // The next read gets a new connection and its own answer, not the old one's.
+    let two = t
+        .reads
+        .query_one_raw(select(backend, "SELECT 2 AS two"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(two.try_get::<i32>("", "two").unwrap(), 2);
+    assert_eq!(t.reads.held(), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn a_killed_connection_fails_one_read_as_unavailable_and_is_replaced() {
+    let t = fresh().await;
+    if t.backend() == DbBackend::Sqlite {
+        return; // no server to kill connections
+    }
+    let backend = t.backend();
+    t.reads
+        .query_one_raw(select(backend, "SELECT 1 AS one"))
+        .await
+        .unwrap();
+    assert!(t.kill_connections().await > 0);
+    let err = t
+        .reads
+        .query_one_raw(select(backend, "SELECT 1 AS one"))
+        .await
+        .expect_err("the held connection was killed");
+    assert!(is_unavailable(&err), "{err:?}");
+    assert_eq!(
+        t.reads.held(),
+        Some((0, 0)),
+        "the dead connection was dropped"
+    );
+    let one = t
+        .reads
+        .query_one_raw(select(backend, "SELECT 1 AS one"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.try_get::<i32>("", "one").unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_reads_through_the_writes_connection() {
+    let t = TestDb::new().await;
+    let url = if t.backend() == DbBackend::Sqlite {
+        "sqlite::memory:"
+    } else {
+        return;
+    };
+    let reads = Held::reads(url, &t.db).unwrap();
+    assert!(!reads.is_held());
+    seed::user(&t.db, "ann").await;
+    let users = entity::user::Entity::find().all(&reads).await.unwrap();
+    assert_eq!(users.len(), 1, "the reads see the writes' private database");
+}
+
+#[tokio::test]
+async fn pages_read_through_held_connections_stop_at_their_size() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    for n in 0..5 {
+        seed::tweet(&t.db, &ann, &format!("tweet {n}")).await;
+    }
+    let first = service::tweets::recent_page(&t.reads, None, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let older = first.older.expect("more tweets than one page");
+    let second = service::tweets::recent_page(&t.reads, None, Some(&older), 2)
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 2);
+    let all = service::tweets::recent_page(&t.reads, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.len(),
+        5,
+        "a page larger than the list holds it all"
+    );
+    assert!(all.older.is_none());
+}
+
+#[tokio::test]
+async fn a_committed_transaction_is_kept_and_its_connection_given_back_without_a_ping() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let ((), sent) = t
+        .log
+        .capture(async {
+            let txn = t.writes.begin().await.unwrap();
+            post(&txn, ann.id, "one").await;
+            post(&txn, ann.id, "two").await;
+            txn.commit().await.unwrap();
+        })
+        .await;
+    assert_eq!(tweets(&t).await, 2);
+    // Captured as SeaORM's own transaction reports the same work: every statement,
+    // no BEGIN or COMMIT.
+    let ((), by_orm) = t
+        .log
+        .capture(async {
+            let txn = t.db.begin().await.unwrap();
+            post(&txn, ann.id, "one").await;
+            post(&txn, ann.id, "two").await;
+            txn.rollback().await.unwrap();
+        })
+        .await;
+    let sql = |c: &Capture| -> Vec<String> { c.statements.iter().map(|s| s.sql.clone()).collect() };
+    assert_eq!(sql(&sent), sql(&by_orm));
+    assert!(sent.count() >= 2, "{:?}", sql(&sent));
+    assert_eq!(
+        t.writes.held(),
+        Some((1, 1)),
+        "the connection was given back"
+    );
+    // And it is the same connection next time, with no transaction left open on it.
+    let txn = t.writes.begin().await.unwrap();
+    post(&txn, ann.id, "three").await;
+    txn.commit().await.unwrap();
+    assert_eq!(tweets(&t).await, 3);
+    assert_eq!(t.writes.held(), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn a_rolled_back_transaction_writes_nothing_and_keeps_its_connection() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let txn = t.writes.begin().await.unwrap();
+    post(&txn, ann.id, "gone").await;
+    txn.rollback().await.unwrap();
+    assert_eq!(tweets(&t).await, 0);
+    assert_eq!(t.writes.held(), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_while_open_writes_nothing_and_throws_its_connection_away() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    {
+        let txn = t.writes.begin().await.unwrap();
+        post(&txn, ann.id, "gone").await;
+        // Dropped here: an error passed up with `?`, or a cancelled request.
+    }
+    assert_eq!(
+        t.writes.held(),
+        Some((0, 0)),
+        "a connection inside an open transaction is not given back"
+    );
+    assert_eq!(tweets(&t).await, 0, "closing the connection rolled it back");
+    // The next transaction gets a new connection (on SQLite, once the lock is free).
+    let txn = t.writes.begin().await.unwrap();
+    post(&txn, ann.id, "kept").await;
+    txn.commit().await.unwrap();
+    assert_eq!(tweets(&t).await, 1);
+}
+
+#[tokio::test]
+async fn a_transaction_cancelled_midway_throws_its_connection_away() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let backend = t.backend();
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), async {
+        let txn = t.writes.begin().await.unwrap();
+        post(&txn, ann.id, "gone").await;
+        txn.query_one_raw(briefly_slow(backend)).await.unwrap();
+        txn.commit().await.unwrap();
+    })
+    .await;
+    assert!(cancelled.is_err(), "the transaction was cancelled");
+    assert_eq!(t.writes.held(), Some((0, 0)));
+    assert_eq!(tweets(&t).await, 0);
+    post(&t.writes, ann.id, "kept").await;
+    assert_eq!(tweets(&t).await, 1);
+}
+
+#[tokio::test]
+async fn a_savepoint_rolls_back_alone_and_the_transaction_goes_on() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let txn = t.writes.begin().await.unwrap();
+    post(&txn, ann.id, "outer").await;
+    let inner = txn.begin().await.unwrap();
+    post(&inner, ann.id, "rolled back").await;
+    inner.rollback().await.unwrap();
+    {
+        let dropped = txn.begin().await.unwrap();
+        post(&dropped, ann.id, "dropped").await;
+        // Dropped open: rolled back to its savepoint before the next statement.
+    }
+    let kept = txn.begin().await.unwrap();
+    post(&kept, ann.id, "released").await;
+    kept.commit().await.unwrap();
+    txn.commit().await.unwrap();
+    let mut left: Vec<String> = tweet::Entity::find()
+        .all(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|tw| tw.content)
+        .collect();
+    left.sort();
+    assert_eq!(left, vec!["outer", "released"]);
+    assert_eq!(t.writes.held(), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn a_statement_error_in_a_transaction_leaves_it_to_roll_back_on_a_kept_connection() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let backend = t.backend();
+    let txn = t.writes.begin().await.unwrap();
+    post(&txn, ann.id, "gone").await;
+    let err = txn
+        .execute_raw(select(backend, "INSERT INTO no_such_table VALUES (1)"))
+        .await
+        .expect_err("no such table");
+    assert!(matches!(err, DbErr::Exec(_)), "{err:?}");
+    assert!(!is_unavailable(&err));
+    txn.rollback().await.unwrap();
+    assert_eq!(tweets(&t).await, 0);
+    assert_eq!(t.writes.held(), Some((1, 1)), "the connection was kept");
+}
+
+#[tokio::test]
+async fn the_toolkit_writes_through_held_transactions() {
+    let t = fresh().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let tw = seed::tweet(&t.db, &ann, "hello").await;
+    service::hearts::heart_tweet(&t.writes, bob.id, tw.id)
+        .await
+        .unwrap();
+    let again = service::hearts::heart_tweet(&t.writes, bob.id, tw.id).await;
+    assert!(
+        matches!(
+            again,
+            Err(service::hearts::HeartError::AlreadyHearted { .. })
+        ),
+        "{again:?}"
+    );
+    let off = service::hearts::toggle_heart(&t.writes, bob.id, tw.id)
+        .await
+        .unwrap();
+    assert_eq!((off.on, off.count), (false, 0));
+    let on = service::hearts::toggle_heart(&t.writes, bob.id, tw.id)
+        .await
+        .unwrap();
+    assert_eq!((on.on, on.count), (true, 1));
+    let cached = tweet::Entity::find_by_id(tw.id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        cached.hearts_count, 1,
+        "the counter cache moved with the rows"
+    );
+    assert_eq!(t.writes.held(), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn a_killed_connection_fails_one_transaction_as_unavailable_and_is_replaced() {
+    let t = fresh().await;
+    if t.backend() == DbBackend::Sqlite {
+        return; // no server to kill connections
+    }
+    let ann = seed::user(&t.db, "ann").await;
+    post(&t.writes, ann.id, "warm").await;
+    assert!(t.kill_connections().await > 0);
+    let failed = async {
+        let txn = t.writes.begin().await?;
+        txn.execute_raw(select(t.backend(), "SELECT 1")).await?;
+        txn.commit().await
+    }
+    .await
+    .expect_err("the held connection was killed");
+    assert!(is_unavailable(&failed), "{failed:?}");
+    assert_eq!(
+        t.writes.held(),
+        Some((0, 0)),
+        "the dead connection was dropped"
+    );
+    post(&t.writes, ann.id, "after").await;
+    // SeaORM's pool lost its connections to the kill too: count on the new one.
+    assert_eq!(tweet::Entity::find().count(&t.writes).await.unwrap(), 2);
+}
