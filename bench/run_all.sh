@@ -40,7 +40,12 @@ RAWFLOOR=$WORK/anchors/rawfloor/target/release/rawfloor
 
 # fwitter reaches PostgreSQL over TCP on 127.0.0.1; the anchors do the same here
 # (their own default is the Unix socket, which saves a little per statement).
+# All without TLS: rawfloor is built without it, and on this loopback the server's
+# `ssl = on` made sqlx (and libpq, by its sslmode=prefer) encrypt every message,
+# which made the bench's service 1.04-2.3x slower by workload (docs/performance.md).
 export PGHOST=${PGHOST:-127.0.0.1}
+export PGSSLMODE=${PGSSLMODE:-disable}
+PG_SERVER=${PG_SERVER:-"postgres://postgres@127.0.0.1:5432/postgres?sslmode=$PGSSLMODE"}
 load() { echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2; }
 : >"$OUT"
 for run in $(seq 1 "$RUNS"); do
@@ -48,7 +53,9 @@ for run in $(seq 1 "$RUNS"); do
     durable=()
     [[ $backend == postgres ]] && durable=(--durable)
     echo "== run $run/$RUNS, $backend, scale $SCALE: fwitter service + raw" >&2; load
-    "$BENCH" --backend "$backend" --scale "$SCALE" --impl both | tee -a "$OUT"
+    server=()
+    [[ $backend == postgres ]] && server=(--server "$PG_SERVER")
+    "$BENCH" --backend "$backend" --scale "$SCALE" --impl both "${server[@]}" | tee -a "$OUT"
     echo "== rawfloor" >&2; load
     "$RAWFLOOR" --backend "$backend" --scale "$SCALE" "${durable[@]}" | tee -a "$OUT"
     echo "== activerecord" >&2; load

@@ -15,6 +15,7 @@
 //! | SQLite `synchronous` | `NORMAL` | in WAL mode a commit no longer waits for fsync; the database cannot be corrupted, but a power loss (not a crash of the app) can lose the last commits before the next checkpoint. This is what Rails 7.1+ sets. Use `FULL` where that matters more than speed. |
 //! | SQLite `busy_timeout` | 5 s | a writer waits for the lock instead of failing at once with "database is locked" (Rails' default `timeout: 5000`) |
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
+//! | TLS to PostgreSQL and MySQL | as the URL says: sqlx's default `sslmode=prefer` encrypts whenever the server offers it | on a loopback or a trusted private network, `?sslmode=disable` (PostgreSQL) / `?ssl-mode=disabled` (MySQL) saves encrypting every message: the benchmark's service path on PostgreSQL over 127.0.0.1, where the server has `ssl = on`, ran 1.04-2.3x faster without it, by workload (`docs/performance.md`). Across any other network keep it. |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
 //!
 //! The web app connects with [`connect_pools`]: held connections for reads and for
