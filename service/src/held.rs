@@ -786,6 +786,79 @@ impl Drop for PooledTransaction {
     }
 }
 
+/// `TransactionTrait` for [`Held`] and for [`HeldTransaction`] (whose `begin` is a
+/// savepoint): the same methods, each passing on to the type's own `$open`. (A macro
+/// that makes the whole impl, since `async_trait` rewrites the methods it sees before
+/// a macro inside the impl would expand.)
+macro_rules! transaction_trait {
+    ($ty:ty, $open:ident) => {
+        #[sea_orm::prelude::async_trait::async_trait]
+        impl TransactionTrait for $ty {
+            type Transaction = HeldTransaction;
+
+            async fn begin(&self) -> Result<HeldTransaction, DbErr> {
+                self.$open(TransactionOptions::default()).await
+            }
+
+            async fn begin_with_config(
+                &self,
+                isolation_level: Option<IsolationLevel>,
+                access_mode: Option<AccessMode>,
+            ) -> Result<HeldTransaction, DbErr> {
+                self.$open(TransactionOptions {
+                    isolation_level,
+                    access_mode,
+                    ..Default::default()
+                })
+                .await
+            }
+
+            async fn begin_with_options(
+                &self,
+                options: TransactionOptions,
+            ) -> Result<HeldTransaction, DbErr> {
+                self.$open(options).await
+            }
+
+            async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+            where
+                F: for<'c> FnOnce(
+                        &'c HeldTransaction,
+                    )
+                        -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+                    + Send,
+                T: Send,
+                E: std::fmt::Display + std::fmt::Debug + Send,
+            {
+                let txn = self.begin().await.map_err(TransactionError::Connection)?;
+                run_transaction(txn, callback).await
+            }
+
+            async fn transaction_with_config<F, T, E>(
+                &self,
+                callback: F,
+                isolation_level: Option<IsolationLevel>,
+                access_mode: Option<AccessMode>,
+            ) -> Result<T, TransactionError<E>>
+            where
+                F: for<'c> FnOnce(
+                        &'c HeldTransaction,
+                    )
+                        -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+                    + Send,
+                T: Send,
+                E: std::fmt::Display + std::fmt::Debug + Send,
+            {
+                let txn = self
+                    .begin_with_config(isolation_level, access_mode)
+                    .await
+                    .map_err(TransactionError::Connection)?;
+                run_transaction(txn, callback).await
+            }
+        }
+    };
+}
+
 /// `begin`, the callback, then `commit` or `rollback`: SeaORM's `transaction`.
 async fn run_transaction<F, T, E>(
     txn: HeldTransaction,
@@ -853,28 +926,9 @@ impl ConnectionTrait for Held {
     }
 }
 
-#[sea_orm::prelude::async_trait::async_trait]
-impl TransactionTrait for Held {
-    type Transaction = HeldTransaction;
-
-    async fn begin(&self) -> Result<HeldTransaction, DbErr> {
-        self.begin_with_options(TransactionOptions::default()).await
-    }
-
-    async fn begin_with_config(
-        &self,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<HeldTransaction, DbErr> {
-        self.begin_with_options(TransactionOptions {
-            isolation_level,
-            access_mode,
-            ..Default::default()
-        })
-        .await
-    }
-
-    async fn begin_with_options(
+impl Held {
+    /// `BEGIN` on a connection of its own.
+    async fn open_transaction(
         &self,
         options: TransactionOptions,
     ) -> Result<HeldTransaction, DbErr> {
@@ -884,41 +938,9 @@ impl TransactionTrait for Held {
         };
         Ok(HeldTransaction { inner })
     }
-
-    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c HeldTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let txn = self.begin().await.map_err(TransactionError::Connection)?;
-        run_transaction(txn, callback).await
-    }
-
-    async fn transaction_with_config<F, T, E>(
-        &self,
-        callback: F,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c HeldTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let txn = self
-            .begin_with_config(isolation_level, access_mode)
-            .await
-            .map_err(TransactionError::Connection)?;
-        run_transaction(txn, callback).await
-    }
 }
+
+transaction_trait!(Held, open_transaction);
 
 #[sea_orm::prelude::async_trait::async_trait]
 impl ConnectionTrait for HeldTransaction {
@@ -1007,72 +1029,18 @@ impl TransactionSession for HeldTransaction {
     }
 }
 
-#[sea_orm::prelude::async_trait::async_trait]
-impl TransactionTrait for HeldTransaction {
-    type Transaction = HeldTransaction;
-
-    async fn begin(&self) -> Result<HeldTransaction, DbErr> {
-        self.begin_with_options(TransactionOptions::default()).await
-    }
-
-    async fn begin_with_config(
-        &self,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<HeldTransaction, DbErr> {
-        self.begin_with_options(TransactionOptions {
-            isolation_level,
-            access_mode,
-            ..Default::default()
-        })
-        .await
-    }
-
-    async fn begin_with_options(
-        &self,
-        options: TransactionOptions,
-    ) -> Result<HeldTransaction, DbErr> {
+impl HeldTransaction {
+    /// A `SAVEPOINT` on the transaction's connection.
+    async fn open_savepoint(&self, options: TransactionOptions) -> Result<HeldTransaction, DbErr> {
         let inner = match &self.inner {
             TxnInner::Pooled(t) => TxnInner::Pooled(t.nested(options).await?),
             TxnInner::Orm(t) => TxnInner::Orm(t.begin_with_options(options).await?),
         };
         Ok(HeldTransaction { inner })
     }
-
-    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c HeldTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let txn = self.begin().await.map_err(TransactionError::Connection)?;
-        run_transaction(txn, callback).await
-    }
-
-    async fn transaction_with_config<F, T, E>(
-        &self,
-        callback: F,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c HeldTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let txn = self
-            .begin_with_config(isolation_level, access_mode)
-            .await
-            .map_err(TransactionError::Connection)?;
-        run_transaction(txn, callback).await
-    }
 }
+
+transaction_trait!(HeldTransaction, open_savepoint);
 
 #[cfg(test)]
 mod tests {
