@@ -664,7 +664,7 @@ struct PooledTransaction {
     open: bool,
 }
 
-/// Marks the transaction broken unless the statement that holds it finishes: a
+/// Marks the transaction broken unless the statement that holds it settles: a
 /// statement cancelled midway leaves the connection in an unknown state.
 struct InFlight<'a>(&'a AtomicBool, bool);
 
@@ -682,42 +682,61 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// One statement of a transaction on its way: when it began, the connection (locked
+/// for it), and the mark that breaks the transaction if it never settles.
+struct Running<'a> {
+    start: Instant,
+    conn: MappedMutexGuard<'a, Conn>,
+    flight: InFlight<'a>,
+}
+
+impl Running<'_> {
+    /// The statement finished: the transaction stays usable unless its error may
+    /// have left the connection in doubt. Unlocks the connection; returns the start.
+    fn settle<T>(self, result: &Result<T, sqlx::Error>) -> Instant {
+        self.flight
+            .done(result.as_ref().err().is_none_or(keeps_connection));
+        self.start
+    }
+}
+
 impl PooledTransaction {
-    /// The transaction's connection, for one statement.
-    async fn conn(&self) -> Result<MappedMutexGuard<'_, Conn>, DbErr> {
+    /// The transaction's connection for one statement, marked broken unless the
+    /// statement finishes ([`Running::settle`]).
+    async fn start(&self) -> Result<Running<'_>, DbErr> {
+        let start = Instant::now();
         let guard = self.shared.lease.lock().await;
         if self.shared.broken.load(Ordering::Acquire) {
             return Err(gone());
         }
-        MutexGuard::try_map(guard, |slot| slot.as_mut().map(Lease::conn)).map_err(|_| gone())
+        let conn = MutexGuard::try_map(guard, |slot| slot.as_mut().map(Lease::conn))
+            .map_err(|_| gone())?;
+        Ok(Running {
+            start,
+            conn,
+            flight: InFlight(&self.shared.broken, false),
+        })
     }
 
-    /// Marks the transaction broken unless [`InFlight::done`] says otherwise.
-    fn flight(&self) -> InFlight<'_> {
-        InFlight(&self.shared.broken, false)
-    }
-
-    /// Reports the statement and converts its error as SeaORM's drivers do.
+    /// Settles the statement, reports it and converts its error as SeaORM's drivers
+    /// do.
     fn after<T>(
         &self,
-        flight: InFlight<'_>,
+        running: Running<'_>,
         stmt: &Statement,
-        start: Instant,
         result: Result<T, sqlx::Error>,
         wrap: fn(RuntimeErr) -> DbErr,
     ) -> Result<T, DbErr> {
-        flight.done(result.as_ref().err().is_none_or(keeps_connection));
+        let start = running.settle(&result);
         report(self.metric.as_ref(), stmt, start, result.is_err());
         result.map_err(|e| wrap(RuntimeErr::SqlxError(Arc::new(e))))
     }
 
     async fn nested(&self, options: TransactionOptions) -> Result<PooledTransaction, DbErr> {
-        let mut conn = self.conn().await?;
-        let flight = self.flight();
-        let result = conn.begin(&options).await;
-        flight.done(result.as_ref().err().is_none_or(keeps_connection));
+        let mut running = self.start().await?;
+        let result = running.conn.begin(&options).await;
+        running.settle(&result);
         result.map_err(query_err)?;
-        drop(conn);
         Ok(PooledTransaction {
             shared: Arc::clone(&self.shared),
             backend: self.backend,
@@ -954,11 +973,9 @@ impl ConnectionTrait for HeldTransaction {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.inner {
             TxnInner::Pooled(t) => {
-                let start = Instant::now();
-                let mut conn = t.conn().await?;
-                let flight = t.flight();
-                let result = conn.execute(&stmt).await;
-                t.after(flight, &stmt, start, result, DbErr::Exec)
+                let mut running = t.start().await?;
+                let result = running.conn.execute(&stmt).await;
+                t.after(running, &stmt, result, DbErr::Exec)
             }
             TxnInner::Orm(t) => t.execute_raw(stmt).await,
         }
@@ -968,11 +985,9 @@ impl ConnectionTrait for HeldTransaction {
         match &self.inner {
             TxnInner::Pooled(t) => {
                 let stmt = Statement::from_string(t.backend, sql);
-                let start = Instant::now();
-                let mut conn = t.conn().await?;
-                let flight = t.flight();
-                let result = conn.execute_unprepared(sql).await;
-                t.after(flight, &stmt, start, result, DbErr::Exec)
+                let mut running = t.start().await?;
+                let result = running.conn.execute_unprepared(sql).await;
+                t.after(running, &stmt, result, DbErr::Exec)
             }
             TxnInner::Orm(t) => t.execute_unprepared(sql).await,
         }
@@ -981,11 +996,9 @@ impl ConnectionTrait for HeldTransaction {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match &self.inner {
             TxnInner::Pooled(t) => {
-                let start = Instant::now();
-                let mut conn = t.conn().await?;
-                let flight = t.flight();
-                let result = conn.query_one(&stmt).await;
-                t.after(flight, &stmt, start, result, DbErr::Query)
+                let mut running = t.start().await?;
+                let result = running.conn.query_one(&stmt).await;
+                t.after(running, &stmt, result, DbErr::Query)
             }
             TxnInner::Orm(t) => t.query_one_raw(stmt).await,
         }
@@ -994,11 +1007,9 @@ impl ConnectionTrait for HeldTransaction {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match &self.inner {
             TxnInner::Pooled(t) => {
-                let start = Instant::now();
-                let mut conn = t.conn().await?;
-                let flight = t.flight();
-                let result = conn.query_all(&stmt).await;
-                t.after(flight, &stmt, start, result, DbErr::Query)
+                let mut running = t.start().await?;
+                let result = running.conn.query_all(&stmt).await;
+                t.after(running, &stmt, result, DbErr::Query)
             }
             TxnInner::Orm(t) => t.query_all_raw(stmt).await,
         }
