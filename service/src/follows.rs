@@ -237,7 +237,8 @@ pub async fn follow_counts<C: ConnectionTrait>(
 // ANCHOR: home_feed
 /// The home feed: the newest `limit` tweets of the users `user_id` follows (not their
 /// own), each with its author and whether `user_id` hearted it, newest first: one
-/// statement (through the `(user_id, created_at)` index of `tweets`).
+/// statement (through the `(user_id, created_at)` index of `tweets`; on SQLite and
+/// MySQL the ids are picked before the rows are read, [`crate::tweets::picked_first`]).
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -246,7 +247,12 @@ pub async fn home_feed<C: ConnectionTrait>(
     user_id: i32,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    crate::tweets::newest_listed(db, followed_tweets(user_id), Some(user_id), limit).await
+    let tweets = crate::tweets::picked_first(db, followed_tweets(user_id), |ids| {
+        ids.order_by_desc(tweet::Column::CreatedAt)
+            .order_by_desc(tweet::Column::Id)
+            .limit(limit)
+    });
+    crate::tweets::newest_listed(db, tweets, Some(user_id), limit).await
 }
 // ANCHOR_END: home_feed
 
@@ -260,7 +266,10 @@ pub async fn home_feed_page<C: ConnectionTrait>(
     at: Option<&TimeCursor>,
     per: u64,
 ) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
-    crate::tweets::listed_page(db, followed_tweets(user_id), Some(user_id), at, per).await
+    let tweets = crate::tweets::picked_first(db, followed_tweets(user_id), |ids| {
+        crate::tweets::tweet_keyset().apply(ids, at, per)
+    });
+    crate::tweets::listed_page(db, tweets, Some(user_id), at, per).await
 }
 
 /// The tweets of the users `user_id` follows.

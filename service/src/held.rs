@@ -249,34 +249,63 @@ impl managed::Manager for Manager {
     }
 }
 
-/// The SQL and values to send for `stmt`. On SQLite a trailing `LIMIT ?` (and
-/// `OFFSET ?`) is written into the SQL as a number: SQLite 3.47+ reads a bound LIMIT
-/// while planning and marks the statement to be planned again whenever that parameter
-/// is bound, so a cached `... LIMIT ?` statement (every `.one()`, every page) was
-/// parsed and planned anew on each run (`sqlite3Reprepare` under load; `rusqlite`'s
-/// `StatementStatus::RePrepare` counts one per run for `WHERE id = ? LIMIT ?` and none
-/// for `WHERE id = ? LIMIT 1`). The numbers come from the statement's own values, so
-/// the SQL stays what was meant; a page size of 1 to 100 makes at most 100 shapes.
+/// The SQL and values to send for `stmt`. On SQLite every `LIMIT ?` and `OFFSET ?`
+/// whose value is a count is written into the SQL as a number, the statement's own
+/// and a subquery's alike (the home feed picks its rows in a subquery with a
+/// `LIMIT`): SQLite 3.47+ reads a bound LIMIT while planning and marks the statement
+/// to be planned again whenever that parameter is bound, so a cached `... LIMIT ?`
+/// statement (every `.one()`, every page) was parsed and planned anew on each run
+/// (`sqlite3Reprepare` under load; `rusqlite`'s `StatementStatus::RePrepare` counts
+/// one per run for `WHERE id = ? LIMIT ?` and none for `WHERE id = ? LIMIT 1`). The
+/// numbers come from the statement's own values, so the SQL stays what was meant; a
+/// page size of 1 to 100 makes at most 100 shapes. A `?` inside a quoted string or
+/// name is not a parameter and is left alone.
 fn query(stmt: &Statement) -> (Cow<'_, str>, SqlxValues) {
-    let mut values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    let mut sql = Cow::Borrowed(stmt.sql.as_str());
-    if stmt.db_backend == DbBackend::Sqlite {
-        let n = values.0.len();
-        let counts: Vec<Option<u64>> = values.0.iter().rev().take(2).map(as_count).collect();
-        if let (Some(head), [Some(offset), Some(limit)]) = (
-            stmt.sql.strip_suffix(" LIMIT ? OFFSET ?"),
-            counts.as_slice(),
-        ) {
-            sql = Cow::Owned(format!("{head} LIMIT {limit} OFFSET {offset}"));
-            values.0.truncate(n - 2);
-        } else if let (Some(head), [Some(limit), ..]) =
-            (stmt.sql.strip_suffix(" LIMIT ?"), counts.as_slice())
-        {
-            sql = Cow::Owned(format!("{head} LIMIT {limit}"));
-            values.0.truncate(n - 1);
-        }
+    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    if stmt.db_backend == DbBackend::Sqlite
+        && let Some((sql, kept)) = counts_written_in(&stmt.sql, &values.0)
+    {
+        return (Cow::Owned(sql), SqlxValues(sea_orm::Values(kept)));
     }
-    (sql, SqlxValues(values))
+    (Cow::Borrowed(stmt.sql.as_str()), SqlxValues(values))
+}
+
+/// `sql` with the count after each `LIMIT ` / `OFFSET ` written in, and the values
+/// left to bind; `None` when there is none to write (or fewer values than `?`: the
+/// database's error to give).
+fn counts_written_in(
+    sql: &str,
+    values: &[sea_orm::Value],
+) -> Option<(String, Vec<sea_orm::Value>)> {
+    // An OFFSET comes only after a LIMIT.
+    if !sql.contains(" LIMIT ?") {
+        return None;
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut kept = Vec::with_capacity(values.len());
+    let mut next = values.iter();
+    let mut quote = None;
+    for c in sql.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => quote = Some(c),
+            None if c == '?' => {
+                let value = next.next()?;
+                match as_count(value) {
+                    Some(n) if out.ends_with(" LIMIT ") || out.ends_with(" OFFSET ") => {
+                        out.push_str(&n.to_string());
+                        continue;
+                    }
+                    _ => kept.push(value.clone()),
+                }
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    kept.extend(next.cloned());
+    (kept.len() < values.len()).then_some((out, kept))
 }
 
 /// A LIMIT or OFFSET value, if it is a non-negative integer.
@@ -1068,7 +1097,7 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_gets_a_trailing_limit_and_offset_as_numbers() {
+    fn sqlite_gets_the_statements_limit_and_offset_as_numbers() {
         let one = stmt(
             DbBackend::Sqlite,
             "SELECT id FROM users WHERE id = ? LIMIT ?",
@@ -1093,6 +1122,25 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_gets_a_subquerys_limit_as_a_number_and_keeps_the_other_values_in_order() {
+        let feed = stmt(
+            DbBackend::Sqlite,
+            "SELECT t.id FROM tweets t JOIN (SELECT id FROM tweets WHERE user_id IN \
+             (SELECT followed_id FROM follows WHERE follower_id = ?) LIMIT ?) AS picked \
+             ON t.id = picked.id WHERE t.user_id <> ? LIMIT ?",
+            vec![5.into(), 31u64.into(), 9.into(), 31u64.into()],
+        );
+        let (sql, values) = query(&feed);
+        assert_eq!(
+            sql,
+            "SELECT t.id FROM tweets t JOIN (SELECT id FROM tweets WHERE user_id IN \
+             (SELECT followed_id FROM follows WHERE follower_id = ?) LIMIT 31) AS picked \
+             ON t.id = picked.id WHERE t.user_id <> ? LIMIT 31"
+        );
+        assert_eq!(values.0.0, vec![Value::from(5), Value::from(9)]);
+    }
+
+    #[test]
     fn anything_else_is_sent_as_built() {
         let cases = [
             // Other backends plan a bound LIMIT once.
@@ -1101,11 +1149,17 @@ mod tests {
                 "SELECT id FROM users WHERE id = $1 LIMIT $2",
                 vec![7.into(), 1u64.into()],
             ),
-            // A LIMIT inside a subquery is not the statement's own.
+            // A `?` in a quoted string or name is not a parameter.
             stmt(
                 DbBackend::Sqlite,
-                "SELECT id FROM users WHERE id IN (SELECT user_id FROM tweets LIMIT ?)",
+                r#"SELECT 'LIMIT ?' AS "a LIMIT ?", id FROM users WHERE id = ?"#,
                 vec![5u64.into()],
+            ),
+            // Fewer values than `?`: left to the database to refuse.
+            stmt(
+                DbBackend::Sqlite,
+                "SELECT id FROM users WHERE id = ? LIMIT ?",
+                vec![7.into()],
             ),
             // Not a count: left to the database to refuse.
             stmt(
