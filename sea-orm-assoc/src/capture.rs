@@ -47,6 +47,26 @@ pub struct Repeated {
 struct Frame {
     statements: Vec<Captured>,
     retries: u32,
+    /// A frame of [`QueryLog::count`]: how many statements, none of them kept.
+    counted: Option<usize>,
+}
+
+impl Frame {
+    fn counting() -> Self {
+        Frame {
+            counted: Some(0),
+            ..Frame::default()
+        }
+    }
+
+    /// Takes in what a capture opened inside this one recorded.
+    fn absorb(&mut self, inner: &Frame) {
+        match &mut self.counted {
+            Some(n) => *n += Capture::count_of(&inner.statements) + inner.counted.unwrap_or(0),
+            None => self.statements.extend(inner.statements.iter().cloned()),
+        }
+        self.retries += inner.retries;
+    }
 }
 
 tokio::task_local! {
@@ -125,6 +145,12 @@ impl QueryLog {
         // Outside any capture there is nothing to record into.
         let _ = FRAMES.try_with(|frames| {
             if let Some(frame) = frames.borrow_mut().last_mut() {
+                if let Some(n) = &mut frame.counted {
+                    if !is_transaction_control(&info.statement.sql) {
+                        *n += 1;
+                    }
+                    return;
+                }
                 frame.statements.push(Captured {
                     sql: info.statement.sql.clone(),
                     failed: info.failed,
@@ -148,8 +174,7 @@ impl QueryLog {
                 let mut frames = frames.borrow_mut();
                 let mine = frames.pop().unwrap_or_default();
                 if let Some(parent) = frames.last_mut() {
-                    parent.statements.extend(mine.statements.iter().cloned());
-                    parent.retries += mine.retries;
+                    parent.absorb(&mine);
                 }
                 mine
             });
@@ -163,6 +188,28 @@ impl QueryLog {
                 })
                 .await
         }
+    }
+
+    /// Runs `work` and returns its output with the number of statements it sent (not
+    /// counting transaction control, as [`Capture::count`]), keeping none of them: what
+    /// a benchmark needs, without the cost of copying every statement's SQL and values.
+    /// Inside a [`QueryLog::capture`] the statements are recorded as usual, so the
+    /// outer capture still sees them.
+    pub async fn count<F, T>(&self, work: F) -> (T, usize)
+    where
+        F: Future<Output = T>,
+    {
+        if FRAMES.try_with(|_| ()).is_ok() {
+            let (out, capture) = self.capture(work).await;
+            return (out, capture.count());
+        }
+        FRAMES
+            .scope(RefCell::new(vec![Frame::counting()]), async move {
+                let out = work.await;
+                let frame = FRAMES.with(|frames| frames.borrow_mut().pop().unwrap_or_default());
+                (out, frame.counted.unwrap_or(0))
+            })
+            .await
     }
 }
 
@@ -188,7 +235,11 @@ impl Capture {
     /// Number of statements sent, not counting transaction control
     /// (BEGIN / COMMIT / ROLLBACK / SAVEPOINT), as the benchmark counts them.
     pub fn count(&self) -> usize {
-        self.statements
+        Self::count_of(&self.statements)
+    }
+
+    fn count_of(statements: &[Captured]) -> usize {
+        statements
             .iter()
             .filter(|s| !is_transaction_control(&s.sql))
             .count()
@@ -223,7 +274,7 @@ impl Capture {
 }
 
 fn is_transaction_control(sql: &str) -> bool {
-    let head = sql.trim_start().to_ascii_uppercase();
+    let head = sql.trim_start().as_bytes();
     [
         "BEGIN",
         "COMMIT",
@@ -233,5 +284,8 @@ fn is_transaction_control(sql: &str) -> bool {
         "START TRANSACTION",
     ]
     .iter()
-    .any(|kw| head.starts_with(kw))
+    .any(|kw| {
+        head.get(..kw.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(kw.as_bytes()))
+    })
 }

@@ -221,6 +221,52 @@ async fn counts_for_many_parents_take_one_statement() {
 }
 
 #[tokio::test]
+async fn a_count_agrees_with_a_capture_and_nested_captures_still_see_their_statements() {
+    let b = Blog::new().await;
+    b.person(1, "ann").await;
+    let links = [b.link("a").await, b.link("b").await];
+
+    // A write in a transaction: its BEGIN and COMMIT are not counted by either.
+    let (_, captured) = b
+        .log
+        .capture(attach::<bookmark::Entity, _>(&b.db, 1, links[0]))
+        .await;
+    let (_, counted) = b
+        .log
+        .count(detach::<bookmark::Entity, _>(&b.db, 1, links[0]))
+        .await;
+    assert!(captured.count() > 1, "{:?}", captured.statements);
+    assert_eq!(counted, captured.count());
+
+    // A capture inside a count sees its own statements; the count includes them.
+    let ((inner, _), counted) = b
+        .log
+        .count(async {
+            let (attached, inner) = b
+                .log
+                .capture(attach::<bookmark::Entity, _>(&b.db, 1, links[1]))
+                .await;
+            attached.unwrap();
+            let more = counter::counts(&b.db, &bookmark::Relation::Link.def(), &links).await;
+            (inner, more.unwrap())
+        })
+        .await;
+    assert_eq!(inner.count(), captured.count());
+    assert_eq!(counted, captured.count() + 1);
+
+    // A count inside a capture leaves the statements to the capture.
+    let ((_, counted), outer) = b
+        .log
+        .capture(b.log.count(counter::counts(
+            &b.db,
+            &bookmark::Relation::Link.def(),
+            &links,
+        )))
+        .await;
+    assert_eq!((counted, outer.count()), (1, 1));
+}
+
+#[tokio::test]
 async fn verify_finds_drift_and_recount_repairs_it_with_string_keys() {
     let b = Blog::new().await;
     b.person(1, "ann").await;

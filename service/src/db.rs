@@ -17,6 +17,7 @@
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
 //! | TLS to PostgreSQL and MySQL | as the URL says: sqlx's default `sslmode=prefer` encrypts whenever the server offers it | on a loopback or a trusted private network, `?sslmode=disable` (PostgreSQL) / `?ssl-mode=disabled` (MySQL) saves encrypting every message: the benchmark's service path on PostgreSQL over 127.0.0.1, where the server has `ssl = on`, ran 1.04-2.3x faster without it, by workload (`docs/performance.md`). Across any other network keep it. |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
+//! | SQLite query planner stability guarantee (`SQLITE_DBCONFIG_ENABLE_QPSG`) | on ([`plan_once`]) | a statement is planned once per connection, not again for each new value bound. Without it, once `ANALYZE` has written `sqlite_stat4` (the seed runs it), SQLite re-plans every statement with `column = ?` on an indexed column each time it is bound (`sqlite3Reprepare` was a fifth of the app's CPU under load on the feed; the user page's tweets statement took 41 us instead of 29). What it costs: a plan cannot be picked for one value's own statistics (a user with a million tweets gets the plan made for an average user); stat1's averages still guide every plan. |
 //!
 //! The web app connects with [`connect_pools`]: held connections for reads and for
 //! write transactions ([`crate::held`]: sqlx's pool pings a connection after every
@@ -35,9 +36,12 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use crate::held::Held;
+use sea_orm::sqlx;
 use sea_orm::sqlx::mysql::MySqlConnectOptions;
 use sea_orm::sqlx::postgres::PgConnectOptions;
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous,
+};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
@@ -75,6 +79,9 @@ pub fn tune(options: &mut ConnectOptions) {
         .max_lifetime(MAX_LIFETIME)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .map_sqlx_sqlite_opts(sqlite_settings)
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|conn, _| Box::pin(async move { plan_once(conn).await }))
+        })
         .map_sqlx_postgres_opts(postgres_settings)
         .map_sqlx_mysql_opts(mysql_settings);
 }
@@ -92,6 +99,67 @@ pub fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("mmap_size", "134217728")
         .pragma("journal_size_limit", "67108864")
         .pragma("cache_size", "2000")
+}
+
+/// Turns on SQLite's query planner stability guarantee for `conn` (the module's
+/// table says why): every connection the pools open gets it, and a program that opens
+/// plain sqlx connections (the benchmark's floor) calls this after
+/// [`sqlite_settings`]' options connect. No sqlx or SeaORM option reaches this
+/// setting (it is not a `PRAGMA`), so it is set through the C API.
+///
+/// # Errors
+/// SQLite refused the setting (it is known since SQLite 3.20; sqlx bundles 3.51).
+pub async fn plan_once(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    use std::os::raw::c_int;
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this open connection's handle, and the lock taken above keeps
+    // sqlx's worker thread off it for the call. `SQLITE_DBCONFIG_ENABLE_QPSG` takes an
+    // int (1: on) and an `int*` for the new state, which may be null.
+    let rc = unsafe {
+        sqlite3_db_config(
+            db,
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as c_int,
+            std::ptr::null_mut::<c_int>(),
+        )
+    };
+    if rc == SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Configuration(
+            format!("SQLite refused SQLITE_DBCONFIG_ENABLE_QPSG (code {rc})").into(),
+        ))
+    }
+}
+
+/// Whether [`plan_once`] is in force on `conn`.
+///
+/// # Errors
+/// SQLite refused to tell.
+pub async fn plans_once(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    use std::os::raw::c_int;
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    let mut on: c_int = 0;
+    // SAFETY: as in `plan_once`; -1 leaves the setting as it is and writes it to `on`.
+    let rc = unsafe {
+        sqlite3_db_config(
+            db,
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            -1 as c_int,
+            &mut on as *mut c_int,
+        )
+    };
+    if rc == SQLITE_OK {
+        Ok(on == 1)
+    } else {
+        Err(sqlx::Error::Configuration(
+            format!("SQLite would not report SQLITE_DBCONFIG_ENABLE_QPSG (code {rc})").into(),
+        ))
+    }
 }
 
 /// The same for one PostgreSQL connection.

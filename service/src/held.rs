@@ -224,7 +224,11 @@ impl managed::Manager for Manager {
 
     async fn create(&self) -> Result<Conn, sqlx::Error> {
         Ok(match &self.options {
-            Options::Sqlite(o) => Conn::Sqlite(SqliteConnection::connect_with(o).await?),
+            Options::Sqlite(o) => {
+                let mut conn = SqliteConnection::connect_with(o).await?;
+                db::plan_once(&mut conn).await?;
+                Conn::Sqlite(conn)
+            }
             Options::Postgres(o) => Conn::Postgres(PgConnection::connect_with(o).await?),
             Options::MySql(o) => Conn::MySql(MySqlConnection::connect_with(o).await?),
         })
