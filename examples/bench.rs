@@ -653,10 +653,10 @@ impl Sql {
             counter_value: s("SELECT hearts_count FROM tweets WHERE id = ?".into()),
             heart_delete: s("DELETE FROM hearts WHERE user_id = ? AND tweet_id = ?".into()),
             // As the service's feed: each tweet with its author's name and whether the
-            // reader hearted it (the star). SQLite and MariaDB pick the 30 ids first
-            // (from the covering index) and star only those; PostgreSQL sorts before
-            // it computes the star by itself (service::tweets::picked_first).
-            feed: s(if backend == Backend::Postgres {
+            // reader hearted it (the star). SQLite picks the 30 ids first (from the
+            // covering index) and stars only those; the servers get the plain
+            // statement (service::tweets::picked_first says why).
+            feed: s(if backend != Backend::Sqlite {
                 format!(
                     "SELECT t.id, t.user_id, t.content, t.created_at, t.updated_at, t.hearts_count, u.username, \
                      (SELECT COUNT(*) FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) \

@@ -9,7 +9,9 @@
 # Environment (defaults): DURATION=10 (seconds per run), CONNS="1 8 64",
 # SIGNED_IN=64 (users signed in through the form), PORT=3377,
 # ENDPOINTS="users_anon users_signed_in feed post_hearts" (a subset runs only those),
-# OUT=bench/load/results/fwitter_<backend>_scale<S>.txt,
+# OUT=bench/load/results/fwitter_<backend>_scale<S>.txt, FWITTER_BIN (unset: build and
+# run this checkout; set: run that binary instead, e.g. an older commit's build for a
+# before/after in one run),
 # PostgreSQL: PGHOST=/var/run/postgresql, PGUSER=root (the anchors' role),
 # FWITTER_PGDATABASE=fwitter_load (created fresh, dropped at the end).
 #
@@ -73,9 +75,16 @@ if [[ "$BACKEND" == postgres ]] && ! psql -d postgres -qtAc 'SELECT 1' >/dev/nul
 fi
 if curl -s -o /dev/null "$BASE/"; then echo "something already listens on $BASE" >&2; exit 1; fi
 
-echo "== build (cargo build --release)" >&2
-(cd "$REPO" && cargo build --release --quiet)
-BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/fwitter
+if [[ -n "${FWITTER_BIN:-}" ]]; then
+  # Another build of fwitter (an older commit's, for a before/after in one run).
+  BIN=$FWITTER_BIN
+  [[ -x "$BIN" ]] || { echo "FWITTER_BIN=$BIN is not an executable" >&2; exit 1; }
+  echo "== using $BIN (FWITTER_BIN), not building" >&2
+else
+  echo "== build (cargo build --release)" >&2
+  (cd "$REPO" && cargo build --release --quiet)
+  BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/fwitter
+fi
 
 # ---- database ------------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fwitter-load.XXXXXX")
@@ -261,7 +270,9 @@ sqlite_version() { # the SQLite that sqlx links: libsqlite3-sys's bundled copy
   echo
   echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "machine:   $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; wrk and fwitter share these cores"
-  echo "software:  fwitter $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . ':!bench/load' 2>/dev/null || echo ' (with uncommitted changes)'), $(rustc -V | cut -d' ' -f1-2), release build; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+  if [[ -n "${FWITTER_BIN:-}" ]]; then build="the binary $FWITTER_BIN (FWITTER_BIN)"; else
+    build="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . ':!bench/load' 2>/dev/null || echo ' (with uncommitted changes)'), $(rustc -V | cut -d' ' -f1-2), release build"; fi
+  echo "software:  fwitter $build; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
   if [[ "$BACKEND" == postgres ]]; then
     echo "database:  PostgreSQL $(sql 'SHOW server_version'), database $PGDB (fresh) as $PGUSER over $PGHOST, synchronous_commit=$(sql 'SHOW synchronous_commit') (ALTER DATABASE, as the Sinatra anchor sets it on its connections), ANALYZE after the seed"
   else

@@ -237,8 +237,8 @@ pub async fn follow_counts<C: ConnectionTrait>(
 // ANCHOR: home_feed
 /// The home feed: the newest `limit` tweets of the users `user_id` follows (not their
 /// own), each with its author and whether `user_id` hearted it, newest first: one
-/// statement (through the `(user_id, created_at)` index of `tweets`; on SQLite and
-/// MySQL the ids are picked before the rows are read, [`crate::tweets::picked_first`]).
+/// statement (through the `(user_id, created_at)` index of `tweets`; on SQLite the
+/// ids are picked before the rows are read: `tweets::picked_first`).
 ///
 /// # Errors
 /// [`DbErr`] from the database.

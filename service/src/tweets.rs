@@ -152,25 +152,28 @@ pub(crate) fn newest_with_star(
 
 /// `tweets` cut down to the rows `pick` keeps (its filter, order and `LIMIT`), for a
 /// list that must be sorted: the tweets of many authors, as the home feed is. On
-/// SQLite and MySQL/MariaDB the rows are picked by id first, from the covering
-/// `(user_id, created_at, id)` index alone (`... JOIN (SELECT tweets.id ... LIMIT n) AS
-/// picked`), and only the picked rows are read whole, joined to their author and
-/// given their star. Those two compute every column of every candidate row before
-/// the sort and the `LIMIT`: for a reader who follows 20 users of 10 tweets each, 200
-/// stars and 200 rows sorted with their text to keep 30 (SQLite's plan: `USE TEMP
-/// B-TREE FOR ORDER BY` after the star's `CORRELATED SCALAR SUBQUERY`; MariaDB's
-/// `ANALYZE FORMAT=JSON`: the star's subquery run 200 times). Picked first, the feed's
-/// statement took a third of the time on SQLite and half on MariaDB, with the same
-/// rows (docs/performance.md). PostgreSQL already sorts before it computes the
-/// star (its plan runs the star's subplan 31 times), and for the picking query alone
-/// its planner walks `(created_at, id)` instead of the per-author index, so there
-/// `tweets` is left as it is and `pick` is only what the caller applies itself.
+/// SQLite the rows are picked by id first, from the covering `(user_id, created_at,
+/// id)` index alone (`... JOIN (SELECT tweets.id ... LIMIT n) AS picked`), and only
+/// the picked rows are read whole, joined to their author and given their star.
+/// SQLite computes every column of every candidate row before the sort and the
+/// `LIMIT`: for a reader who follows 20 users of 10 tweets each, 200 stars and 200
+/// rows sorted with their text to keep 30 (its plan: `USE TEMP B-TREE FOR ORDER BY`
+/// after the star's `CORRELATED SCALAR SUBQUERY`). Picked first, the feed's statement
+/// took a third of the time, with the same rows (docs/performance.md).
+///
+/// Elsewhere `tweets` is left as it is and `pick` is only what the caller applies
+/// itself. PostgreSQL already sorts before it computes the star (its plan runs the
+/// star's subplan 31 times), and for the picking query alone its planner walks
+/// `(created_at, id)` instead of the per-author index. MariaDB also runs the star 200
+/// times (`ANALYZE FORMAT=JSON`), and the picked statement ran 1.7x faster in a loop
+/// of prepared statements in the `mysql` client, but 1.5x slower in the benchmark's
+/// feed; until that is explained, MariaDB keeps the plain statement.
 pub(crate) fn picked_first<C: ConnectionTrait>(
     db: &C,
     tweets: Select<tweet::Entity>,
     pick: impl FnOnce(Select<tweet::Entity>) -> Select<tweet::Entity>,
 ) -> Select<tweet::Entity> {
-    if db.get_database_backend() == DbBackend::Postgres {
+    if db.get_database_backend() != DbBackend::Sqlite {
         return tweets;
     }
     const PICKED: &str = "picked";
