@@ -33,6 +33,7 @@
 //! `synchronous_commit`, MySQL its `innodb_flush_log_at_trx_commit`.
 
 use std::num::NonZeroUsize;
+use std::os::raw::c_int;
 use std::time::Duration;
 
 use crate::held::Held;
@@ -110,28 +111,7 @@ pub fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
 /// # Errors
 /// SQLite refused the setting (it is known since SQLite 3.20; sqlx bundles 3.51).
 pub async fn plan_once(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
-    use std::os::raw::c_int;
-    let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
-    // SAFETY: `db` is this open connection's handle, and the lock taken above keeps
-    // sqlx's worker thread off it for the call. `SQLITE_DBCONFIG_ENABLE_QPSG` takes an
-    // int (1: on) and an `int*` for the new state, which may be null.
-    let rc = unsafe {
-        sqlite3_db_config(
-            db,
-            SQLITE_DBCONFIG_ENABLE_QPSG,
-            1 as c_int,
-            std::ptr::null_mut::<c_int>(),
-        )
-    };
-    if rc == SQLITE_OK {
-        Ok(())
-    } else {
-        Err(sqlx::Error::Configuration(
-            format!("SQLite refused SQLITE_DBCONFIG_ENABLE_QPSG (code {rc})").into(),
-        ))
-    }
+    qpsg(conn, 1).await.map(|_| ())
 }
 
 /// Whether [`plan_once`] is in force on `conn`.
@@ -139,25 +119,25 @@ pub async fn plan_once(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
 /// # Errors
 /// SQLite refused to tell.
 pub async fn plans_once(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    qpsg(conn, -1).await.map(|on| on == 1)
+}
+
+/// `sqlite3_db_config(SQLITE_DBCONFIG_ENABLE_QPSG, to, &state)` on `conn`: `to` 1
+/// turns the guarantee on, 0 off, -1 leaves it; returns the state after the call.
+async fn qpsg(conn: &mut SqliteConnection, to: c_int) -> Result<c_int, sqlx::Error> {
     use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
-    use std::os::raw::c_int;
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle().as_ptr();
-    let mut on: c_int = 0;
-    // SAFETY: as in `plan_once`; -1 leaves the setting as it is and writes it to `on`.
-    let rc = unsafe {
-        sqlite3_db_config(
-            db,
-            SQLITE_DBCONFIG_ENABLE_QPSG,
-            -1 as c_int,
-            &mut on as *mut c_int,
-        )
-    };
+    let mut state: c_int = 0;
+    // SAFETY: `db` is this open connection's handle, and the lock taken above keeps
+    // sqlx's worker thread off it for the call. `SQLITE_DBCONFIG_ENABLE_QPSG` takes an
+    // int and a pointer to an int that receives the state; `state` outlives the call.
+    let rc = unsafe { sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_QPSG, to, &raw mut state) };
     if rc == SQLITE_OK {
-        Ok(on == 1)
+        Ok(state)
     } else {
         Err(sqlx::Error::Configuration(
-            format!("SQLite would not report SQLITE_DBCONFIG_ENABLE_QPSG (code {rc})").into(),
+            format!("SQLite refused SQLITE_DBCONFIG_ENABLE_QPSG (code {rc})").into(),
         ))
     }
 }
