@@ -38,6 +38,17 @@ fn select(backend: DbBackend, sql: &str) -> Statement {
     Statement::from_string(backend, sql)
 }
 
+/// Reads the number `n` back through `reads`: the answer to this statement, not to
+/// one sent earlier on the same connection.
+async fn read_back(reads: &Held, n: i32) -> Result<i32, DbErr> {
+    let sql = format!("SELECT {n} AS n");
+    let row = reads
+        .query_one_raw(select(reads.get_database_backend(), &sql))
+        .await?
+        .expect("a SELECT of a constant returns one row");
+    row.try_get::<i32>("", "n")
+}
+
 /// A statement that runs for about a second on each backend.
 fn slow(backend: DbBackend) -> Statement {
     select(
@@ -109,23 +120,14 @@ async fn a_statement_error_keeps_the_connection_and_the_next_read_works() {
     assert!(matches!(err, DbErr::Query(_)), "{err:?}");
     assert!(!is_unavailable(&err), "a bad statement is not an outage");
     assert_eq!(t.reads.held(), Some((1, 1)), "the connection was kept");
-    let one = t
-        .reads
-        .query_one_raw(select(backend, "SELECT 1 AS one"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(one.try_get::<i32>("", "one").unwrap(), 1);
+    assert_eq!(read_back(&t.reads, 1).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn a_cancelled_statement_throws_its_connection_away() {
     let t = fresh().await;
     let backend = t.backend();
-    t.reads
-        .query_one_raw(select(backend, "SELECT 1 AS one"))
-        .await
-        .unwrap();
+    read_back(&t.reads, 1).await.unwrap();
     assert_eq!(t.reads.held(), Some((1, 1)));
     let cancelled = tokio::time::timeout(
         Duration::from_millis(50),
@@ -139,13 +141,7 @@ async fn a_cancelled_statement_throws_its_connection_away() {
         "a connection left mid-statement is not given back"
     );
     // The next read gets a new connection and its own answer, not the old one's.
-    let two = t
-        .reads
-        .query_one_raw(select(backend, "SELECT 2 AS two"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(two.try_get::<i32>("", "two").unwrap(), 2);
+    assert_eq!(read_back(&t.reads, 2).await.unwrap(), 2);
     assert_eq!(t.reads.held(), Some((1, 1)));
 }
 
@@ -155,15 +151,9 @@ async fn a_killed_connection_fails_one_read_as_unavailable_and_is_replaced() {
     if t.backend() == DbBackend::Sqlite {
         return; // no server to kill connections
     }
-    let backend = t.backend();
-    t.reads
-        .query_one_raw(select(backend, "SELECT 1 AS one"))
-        .await
-        .unwrap();
+    read_back(&t.reads, 1).await.unwrap();
     assert!(t.kill_connections().await > 0);
-    let err = t
-        .reads
-        .query_one_raw(select(backend, "SELECT 1 AS one"))
+    let err = read_back(&t.reads, 1)
         .await
         .expect_err("the held connection was killed");
     assert!(is_unavailable(&err), "{err:?}");
@@ -172,13 +162,7 @@ async fn a_killed_connection_fails_one_read_as_unavailable_and_is_replaced() {
         Some((0, 0)),
         "the dead connection was dropped"
     );
-    let one = t
-        .reads
-        .query_one_raw(select(backend, "SELECT 1 AS one"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(one.try_get::<i32>("", "one").unwrap(), 1);
+    assert_eq!(read_back(&t.reads, 1).await.unwrap(), 1);
 }
 
 #[tokio::test]
