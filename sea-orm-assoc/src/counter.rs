@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
-    QueryStatementBuilder,
+    QueryStatementBuilder, TableRef,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, RelationDef, Value};
 
@@ -146,6 +146,53 @@ impl CounterCache {
                 Expr::col(self.column.clone()).add(delta),
             )
             .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids))
+            .to_owned();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Lowers each parent's counter by how many rows of the join table matching
+    /// `condition` point at it, in one statement that counts them on the server:
+    /// `UPDATE parent SET col = parent.col - released.n FROM (SELECT fk, COUNT(fk) AS n
+    /// FROM join WHERE condition GROUP BY fk) AS released WHERE parent.id = released.fk`
+    /// (MySQL: `UPDATE parent JOIN (..) AS released ON .. SET ..`). What a destroy sends
+    /// before it deletes those rows; no keys travel to the client and back.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database.
+    pub(crate) async fn release_where<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        condition: Condition,
+    ) -> Result<(), DbErr> {
+        let fk = column(&self.relation.from_col)?;
+        let pk = column(&self.relation.to_col)?;
+        let join = self.relation.from_tbl.sea_orm_table().clone();
+        let parent = self.relation.to_tbl.sea_orm_table().clone();
+        let (released, key, lost) = (
+            Alias::new("released").into_iden(),
+            Alias::new("parent_key").into_iden(),
+            Alias::new("lost").into_iden(),
+        );
+        let counted = Query::select()
+            .expr_as(Expr::col((join.clone(), fk.clone())), key.clone())
+            .expr_as(
+                Func::count(Expr::col((join.clone(), fk.clone()))),
+                lost.clone(),
+            )
+            .from(self.relation.from_tbl.clone())
+            .cond_where(condition)
+            .group_by_col((join, fk))
+            .to_owned();
+        let stmt = Query::update()
+            .table(self.relation.to_tbl.clone())
+            .value(
+                self.column.clone(),
+                Expr::col((parent.clone(), self.column.clone()))
+                    .sub(Expr::col((released.clone(), lost))),
+            )
+            .from(TableRef::SubQuery(Box::new(counted), released.clone()))
+            .and_where(Expr::col((parent, pk)).equals((released, key)))
             .to_owned();
         db.execute(&stmt).await?;
         Ok(())

@@ -282,24 +282,10 @@ impl Registry {
             if arrived_through_it {
                 continue;
             }
-            // How many of the doomed rows each parent loses, then one UPDATE for all
-            // of them (a batch of users can take several hearts from one tweet).
-            let fk = column(&cache.relation.from_col)?;
-            let ty = self.column_type(&table, &fk.to_string())?;
-            let stmt = Query::select()
-                .column(fk.clone())
-                .expr(Func::count(Expr::col(fk.clone())))
-                .from(victims.table.clone())
-                .cond_where(victims.condition.clone())
-                .group_by_col(fk)
-                .to_owned();
-            let mut losses = Vec::new();
-            for row in db.query_all(&stmt).await? {
-                let parent = read_key(&row, 0, ty)?;
-                let lost = read_count(&row, 1)?;
-                losses.push((parent, -lost));
-            }
-            cache.adjust_each_value(db, losses).await?;
+            // Each parent loses as many as the doomed rows that point at it (a batch of
+            // users can take several hearts from one tweet), counted by the server in
+            // the UPDATE itself.
+            cache.release_where(db, victims.condition.clone()).await?;
         }
         Ok(())
     }
