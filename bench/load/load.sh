@@ -194,7 +194,10 @@ COOKIE_NAMES=$(head -n1 "$SESSIONS" | cut -f3 | tr ';' '\n' | sed 's/=.*//; s/^ 
 # else ran during a run: machine busy time (user+nice+system+irq+softirq) minus the
 # fwitter process (all its threads; SQLite runs inside it), the PostgreSQL server's
 # processes (postgres backend only) and this shell's waited-for children (wrk). The
-# rest is "other CPU".
+# rest is "other CPU". The server's CPU is its live processes' plus what the
+# postmaster has reaped from children that exited: a backend that ends during a run
+# (a pooled connection closed, autovacuum's worker) leaves the live sum with all it
+# used, and counting only the pids alive at the start made that column negative.
 HZ=$(getconf CLK_TCK)
 machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 machine_steal() { awk '/^cpu / {print $9}' /proc/stat; }
@@ -206,16 +209,22 @@ proc_cpu() { # utime+stime of the pids given (gone pids count 0)
   done
   echo "$sum"
 }
-db_pids() { if [[ "$BACKEND" == postgres ]]; then pgrep -x postgres || true; fi; }
+db_cpu() { # live postgres processes + the children the postmaster (the oldest) reaped
+  [[ "$BACKEND" == postgres ]] || { echo 0; return; }
+  local live postmaster reaped
+  live=$(proc_cpu $(pgrep -x postgres || true))
+  postmaster=$(pgrep -xo postgres || true)
+  reaped=$(sed 's/.*) //' "/proc/$postmaster/stat" 2>/dev/null | awk '{print $14 + $15}') || reaped=0
+  echo $((live + ${reaped:-0}))
+}
 children_cpu() { sed 's/.*) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 
 run_wrk() { # name conns script args...
   local name=$1 c=$2 script=$3; shift 3
-  local line dpids m0 p0 d0 k0 s0 m1 p1 d1 k1 s1 other
-  dpids=$(db_pids)
-  m0=$(machine_busy); p0=$(proc_cpu "$APP_PID"); d0=$(proc_cpu $dpids); k0=$(children_cpu); s0=$(machine_steal)
+  local line m0 p0 d0 k0 s0 m1 p1 d1 k1 s1 other
+  m0=$(machine_busy); p0=$(proc_cpu "$APP_PID"); d0=$(db_cpu); k0=$(children_cpu); s0=$(machine_steal)
   line=$(wrk -t1 -c"$c" -d"${DURATION}s" --timeout 10s -s "$script" "$BASE" -- "$@" | grep '^RESULT ' | sed 's/^RESULT //')
-  m1=$(machine_busy); p1=$(proc_cpu "$APP_PID"); d1=$(proc_cpu $dpids); k1=$(children_cpu); s1=$(machine_steal)
+  m1=$(machine_busy); p1=$(proc_cpu "$APP_PID"); d1=$(db_cpu); k1=$(children_cpu); s1=$(machine_steal)
   [[ -n "$line" ]] || { echo "wrk printed no RESULT for $name c=$c" >&2; exit 1; }
   other=$(awk -v m=$((m1 - m0)) -v p=$((p1 - p0)) -v d=$((d1 - d0)) -v k=$((k1 - k0)) -v st=$((s1 - s0)) -v hz="$HZ" \
     'BEGIN {printf "{\"app_cpu_s\":%.2f,\"db_cpu_s\":%.2f,\"wrk_cpu_s\":%.2f,\"other_cpu_s\":%.2f,\"steal_s\":%.2f}", p / hz, d / hz, k / hz, (m - p - d - k) / hz, st / hz}')
