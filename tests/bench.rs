@@ -103,9 +103,9 @@ fn both_implementations_print_the_specified_check_values_at_scale_one() {
     let sent = |workload: &str| queries[&("service".to_owned(), workload.to_owned())];
     assert_eq!(sent("user_page_eager"), 2 * 200);
     assert_eq!(sent("user_page_naive"), 12 * 200);
-    // The hundred users go in one set-based destroy (13 statements, as one user's
+    // The hundred users go in one set-based destroy (12 statements, as one user's
     // would), then one statement counts the orphans.
-    assert_eq!(sent("destroy_users"), 13 + 1);
+    assert_eq!(sent("destroy_users"), 12 + 1);
 
     // Both ran in one process: it prints each workload's ratio service/raw.
     let stderr = String::from_utf8_lossy(&output.stderr);
