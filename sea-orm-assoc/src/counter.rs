@@ -212,23 +212,11 @@ impl CounterCache {
         db: &C,
         deltas: &[(K, i64)],
     ) -> Result<(), DbErr> {
-        let deltas = deltas
-            .iter()
-            .map(|(parent, delta)| (parent.clone().into(), *delta))
-            .collect();
-        self.adjust_each_value(db, deltas).await
-    }
-
-    /// [`Self::adjust_each`] for keys known only as values (a destroy's).
-    pub(crate) async fn adjust_each_value<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        deltas: Vec<(Value, i64)>,
-    ) -> Result<(), DbErr> {
         // Summed per key; the key's text orders and identifies it (Value has no Ord).
         let mut summed: BTreeMap<String, (Value, i64)> = BTreeMap::new();
         for (parent, delta) in deltas {
-            summed.entry(key_text(&parent)).or_insert((parent, 0)).1 += delta;
+            let parent: Value = parent.clone().into();
+            summed.entry(key_text(&parent)).or_insert((parent, 0)).1 += *delta;
         }
         summed.retain(|_, (_, delta)| *delta != 0);
         let summed: Vec<(Value, i64)> = summed.into_values().collect();

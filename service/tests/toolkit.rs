@@ -424,6 +424,35 @@ async fn counts_for_many_parents_take_one_statement_on_every_join_table() {
 }
 
 #[tokio::test]
+async fn adjust_each_moves_each_parent_by_its_own_summed_delta_in_one_statement() {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let a = seed::tweet(&t.db, &ann, "a").await;
+    let b = seed::tweet(&t.db, &ann, "b").await;
+    let c = seed::tweet(&t.db, &ann, "c").await;
+    let untouched = seed::tweet(&t.db, &ann, "untouched").await;
+    for tweet in [&a, &b, &c] {
+        hearts_counter().adjust(&t.db, tweet.id, 5).await.unwrap();
+    }
+
+    // Three different deltas (the CASE), `a` listed twice (summed), `c` moved by 0.
+    let (done, cap) = t
+        .log
+        .capture(hearts_counter().adjust_each(
+            &t.db,
+            &[(a.id, 2), (b.id, -1), (a.id, 1), (c.id, 0), (b.id, -1)],
+        ))
+        .await;
+    done.unwrap();
+
+    assert_eq!(cap.count(), 1, "{:?}", cap.statements);
+    assert_eq!(hearts_count(&t, a.id).await, 8);
+    assert_eq!(hearts_count(&t, b.id).await, 3);
+    assert_eq!(hearts_count(&t, c.id).await, 5);
+    assert_eq!(hearts_count(&t, untouched.id).await, 0);
+}
+
+#[tokio::test]
 async fn verify_finds_every_drifted_counter_and_recount_repairs_them() {
     let t = TestDb::new().await;
     let ann = seed::user(&t.db, "ann").await;
