@@ -44,7 +44,17 @@ fn run(name: &str) -> String {
             .iter()
             .find_map(|l| l.strip_prefix("   SQL   : "))
             .unwrap_or_else(|| panic!("{name}: step {:?} printed no SQL", step.title));
-        let verb = sql.split_whitespace().next().unwrap_or("");
+        // A batch sent at once (attach on SQLite) shows its SAVEPOINT first, then one
+        // statement a line: the verb is the first statement's after it.
+        let verb = if sql.starts_with("SAVEPOINT") {
+            step.lines
+                .iter()
+                .skip_while(|l| !l.starts_with("   SQL   : "))
+                .nth(1)
+                .map_or("", |l| l.split_whitespace().next().unwrap_or(""))
+        } else {
+            sql.split_whitespace().next().unwrap_or("")
+        };
         assert!(
             ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(&verb),
             "{name}: step {:?} shows {sql:?} as its SQL",

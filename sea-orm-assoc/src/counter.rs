@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
-    QueryStatementBuilder, TableRef,
+    QueryStatementBuilder, TableRef, UpdateStatement,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, RelationDef, Value};
 
@@ -139,16 +139,26 @@ impl CounterCache {
         if parent_ids.is_empty() || delta == 0 {
             return Ok(());
         }
-        let stmt = Query::update()
+        db.execute(&self.adjust_statement(parent_ids, delta)?)
+            .await?;
+        Ok(())
+    }
+
+    /// `UPDATE parent SET col = col + delta WHERE id IN (parent_ids)`, to send or to
+    /// add a condition to (a batch on SQLite: `join::attach`).
+    pub(crate) fn adjust_statement(
+        &self,
+        parent_ids: Vec<Value>,
+        delta: i64,
+    ) -> Result<UpdateStatement, DbErr> {
+        Ok(Query::update()
             .table(self.relation.to_tbl.clone())
             .value(
                 self.column.clone(),
                 Expr::col(self.column.clone()).add(delta),
             )
             .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids))
-            .to_owned();
-        db.execute(&stmt).await?;
-        Ok(())
+            .to_owned())
     }
 
     /// Lowers each parent's counter by how many rows of the join table matching

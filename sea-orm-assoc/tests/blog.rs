@@ -226,16 +226,20 @@ async fn a_count_agrees_with_a_capture_and_nested_captures_still_see_their_state
     b.person(1, "ann").await;
     let links = [b.link("a").await, b.link("b").await];
 
-    // A write in a transaction: its BEGIN and COMMIT are not counted by either.
+    // The same write captured, then counted (its BEGIN and COMMIT, where they are
+    // statements of their own, are counted by neither; on SQLite it is one batch).
     let (_, captured) = b
         .log
         .capture(attach::<bookmark::Entity, _>(&b.db, 1, links[0]))
         .await;
+    detach::<bookmark::Entity, _>(&b.db, 1, links[0])
+        .await
+        .unwrap();
     let (_, counted) = b
         .log
-        .count(detach::<bookmark::Entity, _>(&b.db, 1, links[0]))
+        .count(attach::<bookmark::Entity, _>(&b.db, 1, links[0]))
         .await;
-    assert!(captured.count() > 1, "{:?}", captured.statements);
+    assert!(captured.count() >= 1, "{:?}", captured.statements);
     assert_eq!(counted, captured.count());
 
     // A capture inside a count sees its own statements; the count includes them.

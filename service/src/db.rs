@@ -122,6 +122,20 @@ pub async fn plans_once(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error
     qpsg(conn, -1).await.map(|on| on == 1)
 }
 
+/// Whether `conn` is inside a transaction (SQLite's `sqlite3_get_autocommit` is 0):
+/// what a batch that opens one and fails before it ends leaves behind, which
+/// sqlx does not track (it knows only the transactions it began).
+///
+/// # Errors
+/// sqlx's worker thread for the connection is gone.
+pub async fn in_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this open connection's handle, and the lock taken above keeps
+    // sqlx's worker thread off it for the call, which only reads a flag.
+    Ok(unsafe { libsqlite3_sys::sqlite3_get_autocommit(db) } == 0)
+}
+
 /// `sqlite3_db_config(SQLITE_DBCONFIG_ENABLE_QPSG, to, &state)` on `conn`: `to` 1
 /// turns the guarantee on, 0 off, -1 leaves it; returns the state after the call.
 async fn qpsg(conn: &mut SqliteConnection, to: c_int) -> Result<c_int, sqlx::Error> {

@@ -326,6 +326,18 @@ fn as_count(value: &sea_orm::Value) -> Option<u64> {
 
 /// Runs one statement on one connection (in a transaction or not).
 impl Conn {
+    /// After a statement outside any transaction failed: is the connection still
+    /// outside one? On SQLite a batch that opens a transaction (`join::attach`'s
+    /// savepoint) and fails before it ends leaves it open, and sqlx does not know; such a
+    /// connection (or one that cannot tell) is thrown away, closing it rolls the
+    /// transaction back. Only SQLite is asked: it is where such batches are sent.
+    async fn outside_transaction(&mut self) -> bool {
+        match self {
+            Conn::Sqlite(c) => matches!(db::in_transaction(c).await, Ok(false)),
+            Conn::Postgres(_) | Conn::MySql(_) => true,
+        }
+    }
+
     async fn execute(&mut self, stmt: &Statement) -> Result<ExecResult, sqlx::Error> {
         let (sql, values) = query(stmt);
         let q = AssertSqlSafe(sql.as_ref());
@@ -566,11 +578,12 @@ impl Pooled {
         }
     }
 
-    /// Reports the statement, gives the connection back unless it may be broken,
-    /// and converts the error as SeaORM's own drivers do.
-    fn finish<T>(
+    /// Reports the statement, gives the connection back unless it may be broken or
+    /// is left inside a transaction, and converts the error as SeaORM's own drivers
+    /// do.
+    async fn finish<T>(
         &self,
-        lease: Lease,
+        mut lease: Lease,
         stmt: &Statement,
         start: Instant,
         result: Result<T, sqlx::Error>,
@@ -583,7 +596,7 @@ impl Pooled {
                 Ok(value)
             }
             Err(e) => {
-                if keeps_connection(&e) {
+                if keeps_connection(&e) && lease.conn().outside_transaction().await {
                     lease.keep();
                 } else {
                     drop(lease);
@@ -597,7 +610,7 @@ impl Pooled {
         let start = Instant::now();
         let mut lease = self.lease().await?;
         let result = lease.conn().execute(&stmt).await;
-        self.finish(lease, &stmt, start, result, DbErr::Exec)
+        self.finish(lease, &stmt, start, result, DbErr::Exec).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -605,21 +618,21 @@ impl Pooled {
         let start = Instant::now();
         let mut lease = self.lease().await?;
         let result = lease.conn().execute_unprepared(sql).await;
-        self.finish(lease, &stmt, start, result, DbErr::Exec)
+        self.finish(lease, &stmt, start, result, DbErr::Exec).await
     }
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let start = Instant::now();
         let mut lease = self.lease().await?;
         let result = lease.conn().query_one(&stmt).await;
-        self.finish(lease, &stmt, start, result, DbErr::Query)
+        self.finish(lease, &stmt, start, result, DbErr::Query).await
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let start = Instant::now();
         let mut lease = self.lease().await?;
         let result = lease.conn().query_all(&stmt).await;
-        self.finish(lease, &stmt, start, result, DbErr::Query)
+        self.finish(lease, &stmt, start, result, DbErr::Query).await
     }
 
     async fn begin(&self, options: TransactionOptions) -> Result<PooledTransaction, DbErr> {

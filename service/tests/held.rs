@@ -124,6 +124,39 @@ async fn a_statement_error_keeps_the_connection_and_the_next_read_works() {
 }
 
 #[tokio::test]
+async fn a_batch_that_fails_inside_its_own_transaction_is_not_given_back_open() {
+    let t = fresh().await;
+    if t.backend() != DbBackend::Sqlite {
+        return; // a PostgreSQL or MySQL prepared statement is one statement
+    }
+    let ann = seed::user(&t.db, "ann").await;
+    post(&t.writes, ann.id, "first").await;
+    assert_eq!(t.writes.held(), Some((1, 1)));
+    // BEGIN runs, the next statement fails: the connection is inside a transaction
+    // that sqlx did not begin (and on SQLite holds the write lock).
+    let err = t
+        .writes
+        .execute_raw(select(
+            DbBackend::Sqlite,
+            "BEGIN IMMEDIATE; INSERT INTO no_such_table VALUES (1); COMMIT",
+        ))
+        .await
+        .expect_err("no such table");
+    assert!(!is_unavailable(&err), "a bad statement is not an outage");
+    assert_eq!(
+        t.writes.held(),
+        Some((0, 0)),
+        "a connection left inside a transaction is thrown away (closing it rolls back)"
+    );
+    // The write lock is free at once: another connection writes without waiting out
+    // the busy timeout, and so does the pool's next connection.
+    post(&t.db, ann.id, "second").await;
+    post(&t.writes, ann.id, "third").await;
+    assert_eq!(tweets(&t).await, 3);
+    assert_eq!(t.writes.held(), Some((1, 1)));
+}
+
+#[tokio::test]
 async fn a_cancelled_statement_throws_its_connection_away() {
     let t = fresh().await;
     let backend = t.backend();

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use entity::{appointment, doctor, follow, genre, heart, item, patient, song, tweet, user_item};
-use sea_orm::{ConnectionTrait, EntityTrait, RelationTrait};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, RelationTrait, TransactionTrait};
 use service::assoc::Rule;
 use service::assoc::audit::check_foreign_keys;
 use service::assoc::join::{attach, attach_new, contains, detach, sync, toggle};
@@ -144,6 +144,88 @@ async fn attach_names_the_missing_side_and_writes_nothing() {
     assert_eq!(rows(&t.db, "user_items").await, 0);
     assert_eq!(rows(&t.db, "follows").await, 0);
     assert_eq!(hearts_count(&t, tw.id).await, 0);
+}
+
+#[tokio::test]
+async fn attach_sends_one_statement_on_sqlite_and_works_inside_a_callers_transaction() {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let tw = seed::tweet(&t.db, &bob, "hello").await;
+
+    // On SQLite the insert, the counter and the end of the transaction travel as one
+    // batch, created or not; elsewhere INSERT and UPDATE in a transaction.
+    let one_trip = t.backend() == DbBackend::Sqlite;
+    let (attached, sent) = t
+        .log
+        .capture(attach::<heart::Entity, _>(&t.db, ann.id, tw.id))
+        .await;
+    assert_eq!(attached.unwrap(), Attached::Created);
+    assert_eq!(
+        sent.count(),
+        if one_trip { 1 } else { 2 },
+        "{:?}",
+        sent.statements
+    );
+    // A duplicate: on SQLite the batch inserts nothing and two lookups find both
+    // parents, so it is the pair that was there.
+    let (attached, sent) = t
+        .log
+        .capture(attach::<heart::Entity, _>(&t.db, ann.id, tw.id))
+        .await;
+    assert_eq!(attached.unwrap(), Attached::AlreadyLinked);
+    assert_eq!(
+        sent.count(),
+        if one_trip { 3 } else { 1 },
+        "{:?}",
+        sent.statements
+    );
+    assert_eq!(rows(&t.db, "hearts").await, 1);
+    assert_eq!(
+        hearts_count(&t, tw.id).await,
+        1,
+        "the duplicate left the counter alone"
+    );
+
+    // Inside a transaction the caller holds, attach is part of it (on SQLite the
+    // batch's savepoint nests in it).
+    let txn = t.db.begin().await.unwrap();
+    assert_eq!(
+        attach::<heart::Entity, _>(&txn, bob.id, tw.id)
+            .await
+            .unwrap(),
+        Attached::Created
+    );
+    assert_eq!(
+        attach::<heart::Entity, _>(&txn, bob.id, tw.id)
+            .await
+            .unwrap(),
+        Attached::AlreadyLinked
+    );
+    txn.rollback().await.unwrap();
+    assert_eq!(
+        rows(&t.db, "hearts").await,
+        1,
+        "rolled back with the caller's transaction"
+    );
+    assert_eq!(hearts_count(&t, tw.id).await, 1);
+
+    let txn = t.db.begin().await.unwrap();
+    attach::<heart::Entity, _>(&txn, bob.id, tw.id)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(rows(&t.db, "hearts").await, 2);
+    assert_eq!(hearts_count(&t, tw.id).await, 2);
+    // The connection the batches ran on is out of any transaction: a plain write and
+    // a read on the same pool still go through.
+    assert_eq!(
+        attach::<follow::Entity, _>(&t.db, ann.id, bob.id)
+            .await
+            .unwrap(),
+        Attached::Created
+    );
+    assert_eq!(rows(&t.db, "follows").await, 1);
 }
 
 #[tokio::test]

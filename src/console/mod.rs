@@ -139,7 +139,10 @@ where
             } else {
                 ""
             };
-            let _ = writeln!(out, "  SQL  {}{refused}", statement.rendered());
+            // A batch (attach on SQLite) is one statement a line: indent the rest
+            // under the first.
+            let sql = statement.rendered().replace('\n', "\n       ");
+            let _ = writeln!(out, "  SQL  {sql}{refused}");
         }
         match result {
             Ok(value) => {
