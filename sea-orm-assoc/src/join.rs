@@ -461,15 +461,10 @@ where
     if inserted > 0 {
         return Ok(Attached::Created);
     }
-    for (rel, side, id) in [
-        (J::left(), Side::Left, left.clone().into()),
-        (J::right(), Side::Right, right.clone().into()),
-    ] {
-        if !parent_exists(db, &rel, id.clone()).await? {
-            return Err(missing(&rel, side, id));
-        }
+    match first_missing_parent::<J, _>(db, left, right).await? {
+        Some(missing) => Err(missing),
+        None => Ok(Attached::AlreadyLinked),
     }
-    Ok(Attached::AlreadyLinked)
 }
 
 /// The savepoint of [`attach_in_one_batch`].
@@ -631,17 +626,33 @@ where
     if !is_foreign_key_violation(&err) {
         return LinkError::Db(err);
     }
+    match first_missing_parent::<J, _>(db, left, right).await {
+        Ok(Some(missing)) => missing,
+        Ok(None) => LinkError::Db(err),
+        Err(e) => LinkError::Db(e),
+    }
+}
+
+/// The first side of the pair whose parent row does not exist, as a
+/// [`LinkError::MissingParent`]; `None` when both do.
+async fn first_missing_parent<J, C>(
+    db: &C,
+    left: &J::Left,
+    right: &J::Right,
+) -> Result<Option<LinkError>, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
     for (rel, side, id) in [
         (J::left(), Side::Left, left.clone().into()),
         (J::right(), Side::Right, right.clone().into()),
     ] {
-        match parent_exists(db, &rel, id.clone()).await {
-            Ok(false) => return missing(&rel, side, id),
-            Ok(true) => {}
-            Err(e) => return LinkError::Db(e),
+        if !parent_exists(db, &rel, id.clone()).await? {
+            return Ok(Some(missing(&rel, side, id)));
         }
     }
-    LinkError::Db(err)
+    Ok(None)
 }
 
 async fn first_missing_right<J, C>(db: &C, rights: &[J::Right]) -> Result<Option<LinkError>, DbErr>
