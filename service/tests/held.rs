@@ -148,8 +148,9 @@ async fn a_batch_that_fails_inside_its_own_transaction_is_not_given_back_open() 
         Some((0, 0)),
         "a connection left inside a transaction is thrown away (closing it rolls back)"
     );
-    // The write lock is free at once: another connection writes without waiting out
-    // the busy timeout, and so does the pool's next connection.
+    // The write lock is free: another connection's write goes through (it would fail
+    // with SQLITE_BUSY after the busy timeout if that transaction were still open),
+    // and so does one on the pool's next connection.
     post(&t.db, ann.id, "second").await;
     post(&t.writes, ann.id, "third").await;
     assert_eq!(tweets(&t).await, 3);
