@@ -12,10 +12,12 @@
 //! SQLite), so sixteen concurrent toggles are sixteen toggles.
 //!
 //! On SQLite [`attach`] sends its transaction as one batch (`SAVEPOINT ..; INSERT ..
-//! ON CONFLICT DO NOTHING; UPDATE .. WHERE changes() > 0; SELECT changes(); RELEASE ..`):
-//! each statement is a hand-off to sqlx's thread for the connection, and SQLite has
-//! one writer. The count it goes by is SQLite's own `changes()`, read inside the
-//! batch, which is exact; only a batch that inserted nothing is looked into further.
+//! ON CONFLICT DO NOTHING; UPDATE .. WHERE changes() > 0; SELECT changes(), EXISTS ..,
+//! EXISTS ..; RELEASE ..`): each statement is a hand-off to sqlx's thread for the
+//! connection, and SQLite has one writer. The count it goes by is SQLite's own
+//! `changes()`, read inside the batch, which is exact, as are the parents' `EXISTS`
+//! beside it. [`attach_all`] sends many pairs in one such batch (a writer that groups
+//! the links of many requests into one commit).
 //!
 //! # Example
 //!
@@ -168,6 +170,85 @@ where
     .await
 }
 // ANCHOR_END: attach
+
+/// Links each of `pairs` as [`attach`] would one after the other, and answers for
+/// each, in order: a pair asked for twice is `Created` the first time and
+/// `AlreadyLinked` the second.
+///
+/// On SQLite all of them travel as one batch, [`attach`]'s with an `INSERT`, a
+/// counter `UPDATE` and a `SELECT` of what happened per pair, in one transaction (a
+/// savepoint): one round trip and one commit for the lot, which is what a writer
+/// that gathers the links many requests asked for at once (group commit) needs.
+/// Nothing in the batch can be refused by the data, so it goes in whole or, on a
+/// database error (after [`JoinTable::retry_policy`]'s retries), not at all, and
+/// then every pair in it answers that error. Elsewhere each pair is [`attach`]ed in
+/// its own transaction.
+///
+/// # Errors
+/// Per pair, those of [`attach`].
+pub async fn attach_all<J, C>(
+    db: &C,
+    pairs: &[(J::Left, J::Right)],
+) -> Vec<Result<Attached, LinkError>>
+where
+    J: JoinTable,
+    C: ConnectionTrait + TransactionTrait,
+{
+    if db.get_database_backend() != DbBackend::Sqlite {
+        let mut out = Vec::with_capacity(pairs.len());
+        for (left, right) in pairs {
+            out.push(attach::<J, C>(db, left.clone(), right.clone()).await);
+        }
+        return out;
+    }
+    // Self-links are refused before anything is sent; the rest go in one batch.
+    let mut sent = Vec::with_capacity(pairs.len());
+    let mut answers: Vec<Option<Result<Attached, LinkError>>> = Vec::with_capacity(pairs.len());
+    for (left, right) in pairs {
+        match refuse_self_link::<J>(left, right) {
+            Ok(()) => {
+                sent.push((left, right));
+                answers.push(None);
+            }
+            Err(e) => answers.push(Some(Err(e))),
+        }
+    }
+    let found = if sent.is_empty() {
+        Ok(Vec::new())
+    } else {
+        retrying(
+            J::retry_policy(),
+            |e: &DbErr| is_retryable(e),
+            |_| found_in_one_batch::<J, C>(db, &sent),
+        )
+        .await
+    };
+    let mut found = match found {
+        Ok(found) => found.into_iter(),
+        Err(e) => {
+            return answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(LinkError::Db(e.clone()))))
+                .collect();
+        }
+    };
+    pairs
+        .iter()
+        .zip(answers)
+        .map(|((left, right), refused)| match refused {
+            Some(refused) => refused,
+            // found_in_one_batch answered one per pair sent, or failed.
+            None => found.next().map_or_else(
+                || {
+                    Err(LinkError::Db(DbErr::Custom(
+                        "attach: a pair went unanswered".into(),
+                    )))
+                },
+                |found| found.answer::<J>(left, right),
+            ),
+        })
+        .collect()
+}
 
 /// Links `left` to `right`, refusing a pair that is already linked (a `validates
 /// uniqueness` that holds under concurrency): the duplicate writes nothing.
@@ -414,7 +495,7 @@ where
 /// INSERT INTO join (..) SELECT ?, .. WHERE EXISTS (SELECT 1 FROM left ..)
 ///     AND EXISTS (SELECT 1 FROM right ..) ON CONFLICT DO NOTHING;
 /// UPDATE right SET count = count + 1 WHERE id IN (?) AND changes() > 0;  -- a counter cache
-/// SELECT changes();
+/// SELECT changes(), EXISTS (SELECT 1 FROM left ..), EXISTS (SELECT 1 FROM right ..);
 /// RELEASE sea_orm_assoc_attach
 /// ```
 ///
@@ -425,8 +506,9 @@ where
 /// connections). Nothing in the batch can be refused by the data: a missing parent
 /// or a pair already there inserts no row instead of failing, the counter moves only
 /// if a row went in (SQLite's `changes()` is the last statement's count), and the
-/// last `SELECT` reports it. When none went in, two lookups tell which parent is
-/// missing, as [`explain`] does after a refused `INSERT`.
+/// last `SELECT` reports it with whether each parent exists, read in the same
+/// transaction: when no row went in, that tells a missing parent from a pair that
+/// was there, with no further round trip.
 ///
 /// A savepoint, not `BEGIN`, so that the batch works inside a transaction the caller
 /// holds as well as outside one (there it is the transaction; the `INSERT`, a write,
@@ -444,34 +526,106 @@ where
     J: JoinTable,
     C: ConnectionTrait,
 {
-    let rows = match db.query_all_raw(one_batch::<J>(left, right)?).await {
+    let pair = (left, right);
+    let found = found_in_one_batch::<J, C>(db, std::slice::from_ref(&pair)).await?;
+    found[0].answer::<J>(left, right)
+}
+
+/// What the batch found for one pair: its `SELECT changes(), EXISTS (left), EXISTS
+/// (right)`, read after the pair's `INSERT` and counter `UPDATE`, in the same
+/// transaction.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    inserted: bool,
+    left: bool,
+    right: bool,
+}
+
+impl Found {
+    /// [`attach`]'s answer: a row went in, or which parent was missing, or the pair
+    /// was there already.
+    fn answer<J: JoinTable>(self, left: &J::Left, right: &J::Right) -> Result<Attached, LinkError> {
+        if self.inserted {
+            Ok(Attached::Created)
+        } else if !self.left {
+            Err(missing(&J::left(), Side::Left, left.clone().into()))
+        } else if !self.right {
+            Err(missing(&J::right(), Side::Right, right.clone().into()))
+        } else {
+            Ok(Attached::AlreadyLinked)
+        }
+    }
+}
+
+/// Sends [`one_batch`] for `pairs` and reads back what it found for each, in order;
+/// after a failure, undoes whatever of it ran.
+async fn found_in_one_batch<J, C>(
+    db: &C,
+    pairs: &[(&J::Left, &J::Right)],
+) -> Result<Vec<Found>, DbErr>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let rows = match db.query_all_raw(one_batch::<J>(pairs)?).await {
         Ok(rows) => rows,
         Err(e) => {
             // Its own error, if any, is that there was nothing to undo.
             let _ = db
                 .execute_unprepared(&format!("ROLLBACK TO {BATCH}; RELEASE {BATCH}"))
                 .await;
-            return Err(LinkError::Db(e));
+            return Err(e);
         }
     };
-    let inserted = match rows.first() {
-        Some(row) => read_count(row, 0)?,
-        None => 0,
-    };
-    if inserted > 0 {
-        return Ok(Attached::Created);
+    // One row per pair, in the order they were sent.
+    if rows.len() != pairs.len() {
+        return Err(DbErr::Custom(format!(
+            "attach: a batch of {} pairs answered {} rows",
+            pairs.len(),
+            rows.len()
+        )));
     }
-    match first_missing_parent::<J, _>(db, left, right).await? {
-        Some(missing) => Err(missing),
-        None => Ok(Attached::AlreadyLinked),
-    }
+    rows.iter()
+        .map(|row| {
+            Ok(Found {
+                inserted: read_count(row, 0)? > 0,
+                left: read_count(row, 1)? > 0,
+                right: read_count(row, 2)? > 0,
+            })
+        })
+        .collect()
 }
 
 /// The savepoint of [`attach_in_one_batch`].
 const BATCH: &str = "sea_orm_assoc_attach";
 
-/// The statement [`attach_in_one_batch`] sends: see there.
-fn one_batch<J: JoinTable>(left: &J::Left, right: &J::Right) -> Result<Statement, DbErr> {
+/// The statement [`attach_in_one_batch`] and [`attach_all`] send: see there.
+fn one_batch<J: JoinTable>(pairs: &[(&J::Left, &J::Right)]) -> Result<Statement, DbErr> {
+    // One statement a line, so that a log or a capture reads as the batch it is.
+    let mut sql = format!("SAVEPOINT {BATCH};\n");
+    let mut bound = Vec::new();
+    for (left, right) in pairs {
+        for part in pair_statements::<J>(left, right)? {
+            sql.push_str(&part.sql);
+            sql.push_str(";\n");
+            bound.extend(part.values.map(|v| v.0).unwrap_or_default());
+        }
+    }
+    sql.push_str(&format!("RELEASE {BATCH}"));
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        bound,
+    ))
+}
+
+/// One pair's part of [`one_batch`]: the `INSERT .. SELECT .. WHERE EXISTS .. ON
+/// CONFLICT DO NOTHING`, with a counter cache its `UPDATE .. AND changes() > 0`, and
+/// the `SELECT changes(), EXISTS (..), EXISTS (..)` that says what happened.
+fn pair_statements<J: JoinTable>(
+    left: &J::Left,
+    right: &J::Right,
+) -> Result<Vec<Statement>, DbErr> {
     let row = J::new_row(left.clone(), right.clone());
     let (mut columns, mut values) = (Vec::new(), Vec::new());
     for col in <J as EntityTrait>::Column::iter() {
@@ -508,20 +662,15 @@ fn one_batch<J: JoinTable>(left: &J::Left, right: &J::Right) -> Result<Statement
         update.and_where(Expr::cust("changes() > 0"));
         parts.push(DbBackend::Sqlite.build(&update));
     }
-    // One statement a line, so that a log or a capture reads as the batch it is.
-    let mut sql = format!("SAVEPOINT {BATCH};\n");
-    let mut bound = Vec::new();
-    for part in parts {
-        sql.push_str(&part.sql);
-        sql.push_str(";\n");
-        bound.extend(part.values.map(|v| v.0).unwrap_or_default());
-    }
-    sql.push_str(&format!("SELECT changes();\nRELEASE {BATCH}"));
-    Ok(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        bound,
-    ))
+    // After the UPDATE `changes()` is its count, which is the INSERT's: the right
+    // side's row exists whenever a row went in.
+    let found = Query::select()
+        .expr(Expr::cust("changes()"))
+        .expr(exists(&l, left.clone().into())?)
+        .expr(exists(&r, right.clone().into())?)
+        .to_owned();
+    parts.push(DbBackend::Sqlite.build(&found));
+    Ok(parts)
 }
 
 /// INSERT the join row, then bump the counter cache. Caller owns the transaction.
