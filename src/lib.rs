@@ -20,6 +20,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use service::assoc::QueryLog;
+use service::group_commit::HeartWriter;
 use service::held::Held;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
@@ -35,6 +36,9 @@ pub struct AppState {
     /// Write transactions, on held connections: one on a SQLite file
     /// (`service::db::connect_pools` says why).
     pub writer: Held,
+    /// POST /hearts: on a SQLite file the hearts asked for at the same moment are
+    /// written together (`service::group_commit`).
+    pub hearts: HeartWriter,
     /// The query capture installed on both (see `service::assoc::capture`).
     pub log: QueryLog,
     /// Seals the session cookies.
@@ -45,6 +49,7 @@ impl AppState {
     /// Installs the query capture on the read and write pools (they must not be
     /// shared yet) and wraps them, with the key that seals session cookies. SeaORM's
     /// pool (`pools.orm`, for the migrations) is closed: the app does not use it.
+    /// Starts the hearts' writer ([`AppState::with`]).
     pub fn new(pools: service::db::Pools, session_key: SessionKey) -> Self {
         let service::db::Pools {
             read: mut db,
@@ -55,8 +60,15 @@ impl AppState {
         db.set_metric_callback(QueryLog::record);
         writer.set_metric_callback(QueryLog::record);
         drop(orm);
+        Self::with(db, writer, log, session_key)
+    }
+
+    /// The state over connections already set up (the tests' own), with the
+    /// hearts' writer started on `writer`: inside a tokio runtime.
+    pub fn with(db: Held, writer: Held, log: QueryLog, session_key: SessionKey) -> Self {
         Self {
             db,
+            hearts: HeartWriter::new(writer.clone()),
             writer,
             log,
             session_key,

@@ -132,12 +132,12 @@ async fn two_people_tweet_heart_star_message_and_follow_in_a_real_browser() {
     let t = TestDb::concurrent().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = app(AppState {
-        db: t.reads.clone(),
-        writer: t.writes.clone(),
-        log: t.log,
-        session_key: fwitter::session::SessionKey::generate(),
-    });
+    let server = app(AppState::with(
+        t.reads.clone(),
+        t.writes.clone(),
+        t.log,
+        fwitter::session::SessionKey::generate(),
+    ));
     tokio::spawn(async move { axum::serve(listener, server).await });
 
     let profile = std::env::temp_dir().join(format!("fwitter-chromium-{}", std::process::id()));

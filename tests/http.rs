@@ -803,12 +803,12 @@ async fn a_request_that_repeats_one_statement_logs_a_warning_naming_it() {
     use axum::routing::get;
 
     let t = TestDb::new().await;
-    let state = AppState {
-        db: t.reads.clone(),
-        writer: t.writes.clone(),
-        log: t.log,
-        session_key: SessionKey::generate(),
-    };
+    let state = AppState::with(
+        t.reads.clone(),
+        t.writes.clone(),
+        t.log,
+        SessionKey::generate(),
+    );
     // A deliberately naive handler: one lookup per id, the N+1 shape.
     let naive = Router::new()
         .route(

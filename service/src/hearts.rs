@@ -34,6 +34,19 @@ pub enum HeartError {
 }
 
 impl HeartError {
+    /// What [`heart_tweet`] answers for what the toolkit's `attach` found.
+    pub(crate) fn answer(
+        attached: Result<Attached, LinkError>,
+        user_id: i32,
+        tweet_id: i32,
+    ) -> Result<(), Self> {
+        match attached {
+            Ok(Attached::Created) => Ok(()),
+            Ok(Attached::AlreadyLinked) => Err(Self::AlreadyHearted { user_id, tweet_id }),
+            Err(e) => Err(Self::from_link(e, user_id, tweet_id)),
+        }
+    }
+
     /// The toolkit's refusal in this lesson's words: the left side is the user, the
     /// right the tweet.
     fn from_link(err: LinkError, user_id: i32, tweet_id: i32) -> Self {
@@ -63,11 +76,8 @@ pub async fn heart_tweet<C>(db: &C, user_id: i32, tweet_id: i32) -> Result<(), H
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    match assoc::join::attach::<heart::Entity, _>(db, user_id, tweet_id).await {
-        Ok(Attached::Created) => Ok(()),
-        Ok(Attached::AlreadyLinked) => Err(HeartError::AlreadyHearted { user_id, tweet_id }),
-        Err(e) => Err(HeartError::from_link(e, user_id, tweet_id)),
-    }
+    let attached = assoc::join::attach::<heart::Entity, _>(db, user_id, tweet_id).await;
+    HeartError::answer(attached, user_id, tweet_id)
 }
 // ANCHOR_END: heart_tweet
 

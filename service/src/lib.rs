@@ -8,6 +8,7 @@ pub use sea_orm_assoc as assoc;
 pub mod clinic;
 pub mod db;
 pub mod follows;
+pub mod group_commit;
 pub mod hearts;
 pub mod held;
 pub mod input;

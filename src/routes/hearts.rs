@@ -41,7 +41,7 @@ async fn heart(
     RequireUser(me): RequireUser,
     Form(form): Form<HeartForm>,
 ) -> AppResult<Response> {
-    match service::hearts::heart_tweet(&state.writer, me.id, form.tweet_id).await {
+    match state.hearts.heart(me.id, form.tweet_id).await {
         Ok(()) => session.set_flash("Hearted."),
         Err(HeartError::AlreadyHearted { .. }) => {
             session.set_flash("You have already hearted this tweet.")

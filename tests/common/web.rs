@@ -26,12 +26,12 @@ pub struct Page {
 
 impl Client {
     pub fn new(t: &TestDb) -> Self {
-        let state = AppState {
-            db: t.reads.clone(),
-            writer: t.writes.clone(),
-            log: t.log,
-            session_key: SessionKey::generate(),
-        };
+        let state = AppState::with(
+            t.reads.clone(),
+            t.writes.clone(),
+            t.log,
+            SessionKey::generate(),
+        );
         Client {
             app: app(state),
             cookie: None,
