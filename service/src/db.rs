@@ -17,6 +17,7 @@
 //! | SQLite `foreign_keys` | on | the schema's `ON DELETE` rules are enforced |
 //! | TLS to PostgreSQL and MySQL | as the URL says: sqlx's default `sslmode=prefer` encrypts whenever the server offers it | on a loopback or a trusted private network, `?sslmode=disable` (PostgreSQL) / `?ssl-mode=disabled` (MySQL) saves encrypting every message: the benchmark's service path on PostgreSQL over 127.0.0.1, where the server has `ssl = on`, ran 1.04-2.3x faster without it, by workload (`docs/performance.md`). Across any other network keep it. |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
+//! | SQLite checkpoints (the app's writer) | a task of their own ([`checkpoint_in_background`]): `wal_checkpoint(PASSIVE)` on a connection of its own every 10 ms while the log grows (backing off to 1 s when it does not); the writer's own `wal_autocheckpoint` raised from 1,000 to 10,000 pages, a backstop that also lets the log start over | SQLite checkpoints on the connection that commits, when the log passes 1,000 pages: copying them into the database and two `fsync`s (7-9 ms each on these machines) held the one writer, and every write queued behind it, for 16 ms and more several times a second (POST /hearts p99 at one connection: 19.6 ms, against 0.8 ms with no checkpoints at all). In the background the copying runs beside the writer; the writer's own checkpoint, every 10,000 pages, finds little left to copy. What it costs: a connection and a task; the log is synced more often than before, so a power loss loses fewer commits, not more. Other programs (the CLI, the tests, the benchmark) keep SQLite's default. |
 //! | SQLite query planner stability guarantee (`SQLITE_DBCONFIG_ENABLE_QPSG`) | on ([`plan_once`]) | a statement is planned once per connection, not again for each new value bound. Without it, once `ANALYZE` has written `sqlite_stat4` (the seed runs it), SQLite re-plans every statement with `column = ?` on an indexed column each time it is bound (`sqlite3Reprepare` was a fifth of the app's CPU under load on the feed; the user page's tweets statement took 41 us instead of 29). What it costs: a plan cannot be picked for one value's own statistics (a user with a million tweets gets the plan made for an average user); stat1's averages still guide every plan. |
 //!
 //! The web app connects with [`connect_pools`]: held connections for reads and for
@@ -60,6 +61,15 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// How long an idle connection is kept open (SeaORM's pool).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
+/// The app's SQLite writer checkpoints itself only past this many pages of log
+/// (SQLite's default is 1,000): [`checkpoint_in_background`] does the copying.
+pub const WRITER_AUTOCHECKPOINT: u32 = 10_000;
+
+/// How often [`checkpoint_in_background`] checkpoints while the log grows, and how
+/// far it backs off while it does not.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(10);
+const CHECKPOINT_IDLE: Duration = Duration::from_secs(1);
+
 /// The tuned options for `url`, with the pool sized for this machine
 /// (see the module's table). Callers may adjust them further before connecting.
 pub fn options(url: &str) -> ConnectOptions {
@@ -100,6 +110,77 @@ pub fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("mmap_size", "134217728")
         .pragma("journal_size_limit", "67108864")
         .pragma("cache_size", "2000")
+}
+
+/// The settings of the app's one SQLite writer: [`sqlite_settings`], with its own
+/// checkpoints only every [`WRITER_AUTOCHECKPOINT`] pages, for a writer that has
+/// [`checkpoint_in_background`] beside it.
+pub fn sqlite_writer_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    sqlite_settings(options).pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT.to_string())
+}
+
+/// What one `PRAGMA wal_checkpoint` reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointed {
+    /// Another connection held a lock the checkpoint needed; it did what it could.
+    pub busy: bool,
+    /// Pages in the log.
+    pub log: i64,
+    /// Pages of the log now copied into the database.
+    pub copied: i64,
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `conn`: copies what it can of the log into the
+/// database without waiting for any other connection.
+///
+/// # Errors
+/// [`sqlx::Error`] from SQLite.
+pub async fn checkpoint(conn: &mut SqliteConnection) -> Result<Checkpointed, sqlx::Error> {
+    use sea_orm::sqlx::Row;
+    let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(conn)
+        .await?;
+    Ok(Checkpointed {
+        busy: row.try_get::<i64, _>(0)? != 0,
+        log: row.try_get(1)?,
+        copied: row.try_get(2)?,
+    })
+}
+
+/// Checkpoints the SQLite file of `options` from a connection of its own, every
+/// 10 ms while the log grows and up to every second while it does not, for as long
+/// as `wanted()` says (the module's table says why). An error closes the connection;
+/// the next round opens another.
+pub async fn checkpoint_in_background(options: SqliteConnectOptions, wanted: impl Fn() -> bool) {
+    use sea_orm::sqlx::Connection;
+    let mut conn: Option<SqliteConnection> = None;
+    let mut every = CHECKPOINT_EVERY;
+    let mut last_log = -1;
+    loop {
+        tokio::time::sleep(every).await;
+        if !wanted() {
+            return;
+        }
+        let done = match conn.as_mut() {
+            Some(c) => checkpoint(c).await,
+            None => match SqliteConnection::connect_with(&options).await {
+                Ok(c) => checkpoint(conn.insert(c)).await,
+                Err(e) => Err(e),
+            },
+        };
+        match done {
+            Ok(done) if done.log == last_log => every = (every * 2).min(CHECKPOINT_IDLE),
+            Ok(done) => {
+                last_log = done.log;
+                every = CHECKPOINT_EVERY;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; trying again in a second");
+                conn = None;
+                every = CHECKPOINT_IDLE;
+            }
+        }
+    }
 }
 
 /// Turns on SQLite's query planner stability guarantee for `conn` (the module's

@@ -117,27 +117,44 @@ impl Held {
     /// # Errors
     /// `url` is not a database URL sqlx understands.
     pub fn reads(url: &str, shared: &DatabaseConnection) -> Result<Self, DbErr> {
-        Self::sized(url, shared, db::pool_size(url, db::cores()))
+        Self::sized(url, shared, db::pool_size(url, db::cores()), false)
     }
 
     /// The write pool for `url`: as [`Held::reads`], but of one connection on a
-    /// SQLite file ([`db::write_pool_size`]).
+    /// SQLite file ([`db::write_pool_size`]). There, inside a tokio runtime, it also
+    /// starts [`db::checkpoint_in_background`] for as long as the pool is open, and
+    /// the writer takes [`db::sqlite_writer_settings`].
     ///
     /// # Errors
     /// As [`Held::reads`].
     pub fn writes(url: &str, shared: &DatabaseConnection) -> Result<Self, DbErr> {
-        Self::sized(url, shared, db::write_pool_size(url, db::cores()))
+        Self::sized(url, shared, db::write_pool_size(url, db::cores()), true)
     }
 
-    fn sized(url: &str, shared: &DatabaseConnection, size: u32) -> Result<Self, DbErr> {
+    fn sized(
+        url: &str,
+        shared: &DatabaseConnection,
+        size: u32,
+        writes: bool,
+    ) -> Result<Self, DbErr> {
         if db::is_sqlite_memory(url) {
             return Ok(shared.clone().into());
         }
         let bad_url = |e: sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)));
+        // Checkpoints beside the one writer of a SQLite file, if there is a runtime
+        // to run them on (there always is in the app and the tests).
+        let checkpoints = writes
+            && shared.get_database_backend() == DbBackend::Sqlite
+            && tokio::runtime::Handle::try_current().is_ok();
         let options = match shared.get_database_backend() {
-            DbBackend::Sqlite => Options::Sqlite(db::sqlite_settings(
-                SqliteConnectOptions::from_str(url).map_err(bad_url)?,
-            )),
+            DbBackend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
+                Options::Sqlite(if checkpoints {
+                    db::sqlite_writer_settings(options)
+                } else {
+                    db::sqlite_settings(options)
+                })
+            }
             DbBackend::Postgres => Options::Postgres(db::postgres_settings(
                 PgConnectOptions::from_str(url).map_err(bad_url)?,
             )),
@@ -155,6 +172,14 @@ impl Held {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| DbErr::Custom(format!("connection pool: {e}")))?;
+        if checkpoints {
+            let options =
+                db::sqlite_settings(SqliteConnectOptions::from_str(url).map_err(bad_url)?);
+            let pool = pool.weak();
+            tokio::spawn(db::checkpoint_in_background(options, move || {
+                pool.upgrade().is_some_and(|p| !p.is_closed())
+            }));
+        }
         Ok(Held {
             inner: Inner::Pooled(Pooled {
                 pool,

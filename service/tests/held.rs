@@ -445,3 +445,80 @@ async fn a_killed_connection_fails_one_transaction_as_unavailable_and_is_replace
     // SeaORM's pool lost its connections to the kill too: count on the new one.
     assert_eq!(tweet::Entity::find().count(&t.writes).await.unwrap(), 2);
 }
+
+/// How many tweets the SQLite file itself holds, its log left unread: what the
+/// checkpoints have copied into it.
+async fn tweets_in_the_file(file: &str) -> i64 {
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    use sea_orm::sqlx::{Connection, Row, SqliteConnection};
+    let options = SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true)
+        .immutable(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    // Until a checkpoint has copied the migrations, the file has no tweets table.
+    sea_orm::sqlx::query("SELECT COUNT(*) FROM tweets")
+        .fetch_one(&mut conn)
+        .await
+        .map_or(0, |row| row.get::<i64, _>(0))
+}
+
+#[tokio::test]
+async fn on_a_sqlite_file_the_writer_leaves_its_checkpoints_to_a_connection_of_their_own() {
+    let t = fresh().await;
+    let backend = t.backend();
+    if backend != DbBackend::Sqlite {
+        // A server checkpoints by itself: the app has no part in it to check.
+        return;
+    }
+    let int = |db: &Held, sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(select(backend, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    // The writer checkpoints itself only as a backstop; every other connection keeps
+    // SQLite's default.
+    assert_eq!(
+        int(&t.writes, "PRAGMA wal_autocheckpoint").await,
+        i64::from(service::db::WRITER_AUTOCHECKPOINT)
+    );
+    assert_eq!(int(&t.reads, "PRAGMA wal_autocheckpoint").await, 1_000);
+
+    let file: String = t
+        .reads
+        .query_one_raw(select(backend, "PRAGMA database_list"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "file")
+        .unwrap();
+    let ann = seed::user(&t.db, "ann").await;
+    for i in 0..50 {
+        post(&t.writes, ann.id, &format!("tweet {i}")).await;
+    }
+    // Far fewer pages than the writer's backstop, and written only by it: the rows
+    // reach the file itself because the background checkpointer copies them there.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tweets_in_the_file(&file).await < 50 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the log was not checkpointed into {file}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A checkpoint by hand finds nothing left to copy.
+    let mut conn = {
+        use sea_orm::sqlx::Connection;
+        sea_orm::sqlx::SqliteConnection::connect(&format!("sqlite://{file}"))
+            .await
+            .unwrap()
+    };
+    let done = service::db::checkpoint(&mut conn).await.unwrap();
+    assert_eq!(done.copied, done.log, "{done:?}");
+}
