@@ -2,7 +2,8 @@
 //! once through the service layer exactly as the app uses it (`service`, on the app's
 //! pool from `service::db`) and once as hand-written SQL on one plain sqlx connection
 //! (`raw`, the floor: no pool, no ORM, prepared statements, the same schema and SQLite
-//! settings), each from an empty database. Prints one JSON line per workload on
+//! settings, and on SQLite the app's writer's checkpoints done beside it on a
+//! connection of their own), each from an empty database. Prints one JSON line per workload on
 //! stdout and, when both ran, the ratio service/raw of each workload on stderr.
 //!
 //! ```sh
@@ -770,7 +771,8 @@ fn numbered(sql: &str) -> String {
 /// ORM; `sqlx::query` prepares each statement once and keeps it): the least work a
 /// program can do over the same driver, like `rawfloor` of the shared anchors. The
 /// connection has the app's driver settings (`service::db`: on SQLite WAL,
-/// synchronous=NORMAL, busy timeout, foreign keys, statement cache). The schema is
+/// synchronous=NORMAL, busy timeout, foreign keys, statement cache, and the app
+/// writer's checkpoints in the background, `db::checkpoint_in_background`). The schema is
 /// the app's, created by the same `Migrator` on the SeaORM connection (whose
 /// statements the [`QueryLog`] counts); every other statement goes over the plain
 /// connection and is counted by hand.
@@ -792,12 +794,24 @@ mod raw {
         // Connected before any workload starts, as the service's pool is.
         match run.backend {
             Backend::Sqlite => {
-                let options = service::db::sqlite_settings(url.parse::<SqliteConnectOptions>()?)
-                    .disable_statement_logging();
+                // The app's writer's settings, with its checkpoints done beside it on a
+                // connection of their own as the service's are (`service::db`), so
+                // that the floor does not pay for checkpoints the service does not.
+                let parsed = url.parse::<SqliteConnectOptions>()?;
+                let options =
+                    service::db::sqlite_writer_settings(parsed.clone()).disable_statement_logging();
                 let mut conn = SqliteConnection::connect_with(&options).await?;
                 service::db::plan_once(&mut conn).await?;
                 check_sqlite_settings(&mut conn).await?;
+                let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+                let wanted = std::sync::Arc::clone(&running);
+                let checkpoints = tokio::spawn(service::db::checkpoint_in_background(
+                    service::db::sqlite_settings(parsed),
+                    move || wanted.load(std::sync::atomic::Ordering::Relaxed),
+                ));
                 let result = sqlite::run(&mut conn, db, log, data, run, &sql).await;
+                running.store(false, std::sync::atomic::Ordering::Relaxed);
+                checkpoints.await?;
                 conn.close().await?;
                 result
             }

@@ -5,7 +5,7 @@
 -- hearts.lua. load.sh signs in users probe(k, U) for k = 0..K-1, so the first K
 -- requests send exactly the anchor's (user, tweet) pairs; after that the users
 -- repeat every K requests (the anchor's every U). Pairs repeat with period
--- lcm(K, T) (80,000 at K = 64, S = 1). Body: csrf, tweet_id, back (the author's
+-- lcm(K, T) (40,000 at K = 64, S = 1). Body: csrf, tweet_id, back (the author's
 -- page, where the form sits; the seed gives tweet t to user (t-1)/10 + 1).
 -- Every answer is a 303: "Hearted." or, for a pair already hearted (the seed's
 -- 0.5 %), "You have already hearted this tweet." as a flash.
