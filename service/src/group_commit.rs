@@ -19,6 +19,10 @@
 //! whose request goes away after queuing (the client hung up) is still written, as
 //! it would have been had it reached the database first.
 //!
+//! What it costs: the writer's connection keeps each group size's batch prepared in
+//! sqlx's statement cache, up to [`MOST`] of them (three statements a heart); the
+//! server's resident memory rose from 83 to 109 MB over a 10 s run at 64 connections.
+//!
 //! On PostgreSQL and MariaDB each heart is its own transaction, as before: a server
 //! runs many writers at once, and a queue would put them back in a line.
 

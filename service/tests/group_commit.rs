@@ -1,21 +1,11 @@
 //! `service::group_commit`: hearts asked for at the same moment, written together on
 //! a SQLite file and one by one on a server, each answered as `heart_tweet` would.
 
-use entity::tweet;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
+use sea_orm::{ConnectionTrait, DbBackend};
 use service::group_commit::{HeartWriter, Sent};
 use service::hearts::HeartError;
-use testkit::{TestDb, rows, seed};
+use testkit::{TestDb, hearts_of, rows, seed};
 use tokio::task::JoinSet;
-
-async fn hearts_count(t: &TestDb, tweet_id: i32) -> i32 {
-    tweet::Entity::find_by_id(tweet_id)
-        .one(&t.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .hearts_count
-}
 
 /// Asks for every pair at once, each from a task of its own as a request would, and
 /// gives back the answers in the order asked.
@@ -87,8 +77,8 @@ async fn hearts_asked_for_at_once_go_in_one_group_and_each_gets_its_own_answer()
         "one batch on a SQLite file, a transaction per heart on a server"
     );
     assert_eq!(rows(&t.db, "hearts").await, 4);
-    assert_eq!(hearts_count(&t, first.id).await, 2);
-    assert_eq!(hearts_count(&t, second.id).await, 2);
+    assert_eq!(hearts_of(&t, first.id).await, 2);
+    assert_eq!(hearts_of(&t, second.id).await, 2);
 }
 
 #[tokio::test]
@@ -124,7 +114,7 @@ async fn a_group_the_database_refuses_writes_nothing_and_answers_every_heart() {
         0,
         "the INSERTs went with the batch"
     );
-    assert_eq!(hearts_count(&t, tw.id).await, 0);
+    assert_eq!(hearts_of(&t, tw.id).await, 0);
 
     // The writer goes on, on a connection that is out of the failed transaction.
     let drop = match t.backend() {
@@ -137,7 +127,7 @@ async fn a_group_the_database_refuses_writes_nothing_and_answers_every_heart() {
         ["hearted", "hearted"]
     );
     assert_eq!(rows(&t.db, "hearts").await, 2);
-    assert_eq!(hearts_count(&t, tw.id).await, 2);
+    assert_eq!(hearts_of(&t, tw.id).await, 2);
     let Sent { hearts: asked, .. } = hearts.sent();
     assert_eq!(asked, 4);
 }

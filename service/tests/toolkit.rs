@@ -11,16 +11,7 @@ use service::assoc::{AlreadyLinked, Attached, DestroyError, LinkError, Side, cou
 use service::input::Name;
 use service::schema::{hearts_counter, registry};
 use service::{clinic, music, store};
-use testkit::{TestDb, rows, seed};
-
-async fn hearts_count(t: &TestDb, tweet_id: i32) -> i32 {
-    tweet::Entity::find_by_id(tweet_id)
-        .one(&t.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .hearts_count
-}
+use testkit::{TestDb, hearts_of, rows, seed};
 
 fn name(s: &str) -> Name {
     Name::parse(s).unwrap()
@@ -75,7 +66,7 @@ async fn attach_is_idempotent_on_three_join_tables() {
     assert_eq!(rows(&t.db, "follows").await, 1);
     assert_eq!(rows(&t.db, "user_items").await, 1);
     assert_eq!(
-        hearts_count(&t, tw.id).await,
+        hearts_of(&t, tw.id).await,
         1,
         "the duplicate did not bump the counter"
     );
@@ -143,7 +134,7 @@ async fn attach_names_the_missing_side_and_writes_nothing() {
     assert_eq!(rows(&t.db, "hearts").await, 0);
     assert_eq!(rows(&t.db, "user_items").await, 0);
     assert_eq!(rows(&t.db, "follows").await, 0);
-    assert_eq!(hearts_count(&t, tw.id).await, 0);
+    assert_eq!(hearts_of(&t, tw.id).await, 0);
 }
 
 #[tokio::test]
@@ -177,7 +168,7 @@ async fn attach_sends_one_statement_on_sqlite_and_works_inside_a_callers_transac
     assert_eq!(sent.count(), 1, "{:?}", sent.statements);
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(
-        hearts_count(&t, tw.id).await,
+        hearts_of(&t, tw.id).await,
         1,
         "the duplicate left the counter alone"
     );
@@ -203,7 +194,7 @@ async fn attach_sends_one_statement_on_sqlite_and_works_inside_a_callers_transac
         1,
         "rolled back with the caller's transaction"
     );
-    assert_eq!(hearts_count(&t, tw.id).await, 1);
+    assert_eq!(hearts_of(&t, tw.id).await, 1);
 
     let txn = t.db.begin().await.unwrap();
     attach::<heart::Entity, _>(&txn, bob.id, tw.id)
@@ -211,7 +202,7 @@ async fn attach_sends_one_statement_on_sqlite_and_works_inside_a_callers_transac
         .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(rows(&t.db, "hearts").await, 2);
-    assert_eq!(hearts_count(&t, tw.id).await, 2);
+    assert_eq!(hearts_of(&t, tw.id).await, 2);
     // The connection the batches ran on is out of any transaction: a plain write and
     // a read on the same pool still go through.
     assert_eq!(
@@ -277,8 +268,8 @@ async fn attach_all_answers_each_pair_as_attach_would_in_one_statement_on_sqlite
         assert_eq!(sent.count(), 3 * 2 + 2 + 3 + 2, "{:?}", sent.statements);
     }
     assert_eq!(rows(&t.db, "hearts").await, 4);
-    assert_eq!(hearts_count(&t, first.id).await, 2);
-    assert_eq!(hearts_count(&t, second.id).await, 2);
+    assert_eq!(hearts_of(&t, first.id).await, 2);
+    assert_eq!(hearts_of(&t, second.id).await, 2);
 
     // A self-referential join refuses a self-link before anything is sent, and the
     // other pairs still go in.
@@ -341,7 +332,7 @@ async fn detach_reports_whether_there_was_a_link_and_keeps_the_counter() {
     attach::<heart::Entity, _>(&t.db, bob.id, tw.id)
         .await
         .unwrap();
-    assert_eq!(hearts_count(&t, tw.id).await, 2);
+    assert_eq!(hearts_of(&t, tw.id).await, 2);
 
     assert!(
         detach::<heart::Entity, _>(&t.db, ann.id, tw.id)
@@ -353,7 +344,7 @@ async fn detach_reports_whether_there_was_a_link_and_keeps_the_counter() {
             .await
             .unwrap()
     );
-    assert_eq!(hearts_count(&t, tw.id).await, 1);
+    assert_eq!(hearts_of(&t, tw.id).await, 1);
     assert!(
         detach::<follow::Entity, _>(&t.db, ann.id, bob.id)
             .await
@@ -461,9 +452,9 @@ async fn sync_makes_the_links_exactly_the_given_set() {
         .await
         .unwrap();
     assert_eq!((s.added, s.removed), (vec![ids[2]], vec![ids[0]]));
-    assert_eq!(hearts_count(&t, ids[0]).await, 0);
-    assert_eq!(hearts_count(&t, ids[1]).await, 1);
-    assert_eq!(hearts_count(&t, ids[2]).await, 1);
+    assert_eq!(hearts_of(&t, ids[0]).await, 0);
+    assert_eq!(hearts_of(&t, ids[1]).await, 1);
+    assert_eq!(hearts_of(&t, ids[2]).await, 1);
 
     // One missing id refuses the whole change.
     let err = sync::<heart::Entity, _>(&t.db, ann.id, &[ids[0], 999])
@@ -601,10 +592,10 @@ async fn adjust_each_moves_each_parent_by_its_own_summed_delta_in_one_statement(
     done.unwrap();
 
     assert_eq!(cap.count(), 1, "{:?}", cap.statements);
-    assert_eq!(hearts_count(&t, a.id).await, 8);
-    assert_eq!(hearts_count(&t, b.id).await, 3);
-    assert_eq!(hearts_count(&t, c.id).await, 5);
-    assert_eq!(hearts_count(&t, untouched.id).await, 0);
+    assert_eq!(hearts_of(&t, a.id).await, 8);
+    assert_eq!(hearts_of(&t, b.id).await, 3);
+    assert_eq!(hearts_of(&t, c.id).await, 5);
+    assert_eq!(hearts_of(&t, untouched.id).await, 0);
 }
 
 #[tokio::test]
@@ -660,8 +651,8 @@ async fn verify_finds_every_drifted_counter_and_recount_repairs_them() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(hearts_count(&t, a.id).await, 1);
-    assert_eq!(hearts_count(&t, c.id).await, 0);
+    assert_eq!(hearts_of(&t, a.id).await, 1);
+    assert_eq!(hearts_of(&t, c.id).await, 0);
 }
 
 #[tokio::test]
@@ -904,7 +895,7 @@ async fn destroying_a_user_keeps_other_tweets_counters_right() {
         "{steps:#?}"
     );
     assert_eq!(
-        hearts_count(&t, bobs.id).await,
+        hearts_of(&t, bobs.id).await,
         1,
         "ann's heart on bob's tweet is gone from the count"
     );
@@ -983,7 +974,7 @@ async fn sixteen_concurrent_toggles_of_one_pair_are_sixteen_toggles() {
         0,
         "an even number of toggles ends where it began"
     );
-    assert_eq!(hearts_count(&t, tw.id).await, 0);
+    assert_eq!(hearts_of(&t, tw.id).await, 0);
     assert!(
         counter::verify::<i32, _>(&t.db, &hearts_counter())
             .await
@@ -1023,7 +1014,7 @@ async fn sixteen_concurrent_attaches_of_one_pair_write_one_row() {
     );
     assert_eq!(rows(&t.db, "hearts").await, 1);
     assert_eq!(rows(&t.db, "follows").await, 1);
-    assert_eq!(hearts_count(&t, tw.id).await, 1);
+    assert_eq!(hearts_of(&t, tw.id).await, 1);
 }
 
 #[tokio::test]
@@ -1192,7 +1183,7 @@ async fn destroying_a_user_with_more_tweets_than_a_statement_lists_still_takes_e
     );
     assert_eq!(rows(&t.db, "tweets").await, 1);
     assert_eq!(rows(&t.db, "hearts").await, 0);
-    assert_eq!(hearts_count(&t, bobs.id).await, 0);
+    assert_eq!(hearts_of(&t, bobs.id).await, 0);
     assert!(
         counter::verify::<i32, _>(&t.db, &hearts_counter())
             .await
