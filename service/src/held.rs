@@ -146,10 +146,13 @@ impl Held {
         let checkpoints = writes
             && shared.get_database_backend() == DbBackend::Sqlite
             && tokio::runtime::Handle::try_current().is_ok();
+        // The checkpointer's own connection: the same file, SQLite's usual settings.
+        let mut checkpointer = None;
         let options = match shared.get_database_backend() {
             DbBackend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
                 Options::Sqlite(if checkpoints {
+                    checkpointer = Some(db::sqlite_settings(options.clone()));
                     db::sqlite_writer_settings(options)
                 } else {
                     db::sqlite_settings(options)
@@ -172,9 +175,7 @@ impl Held {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| DbErr::Custom(format!("connection pool: {e}")))?;
-        if checkpoints {
-            let options =
-                db::sqlite_settings(SqliteConnectOptions::from_str(url).map_err(bad_url)?);
+        if let Some(options) = checkpointer {
             let pool = pool.weak();
             tokio::spawn(db::checkpoint_in_background(options, move || {
                 pool.upgrade().is_some_and(|p| !p.is_closed())
