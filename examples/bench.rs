@@ -573,9 +573,10 @@ struct Sql {
     liked_tweets: &'static str,
     likers: &'static str,
     heart_insert: &'static str,
-    /// SQLite: `heart_insert` and `counter_up` in one batch with the transaction
-    /// around them, as the service's `join::attach` sends them (one round trip to
-    /// sqlx's thread for the connection instead of four).
+    /// `heart_insert` and `counter_up` in one round trip, as the service's
+    /// `join::attach` sends them: on SQLite one batch with the transaction around them
+    /// (one hand-off to sqlx's thread for the connection instead of four), on
+    /// PostgreSQL one `WITH` statement (no `BEGIN` and `COMMIT`). MySQL: `None`.
     heart_batch: Option<&'static str>,
     counter_up: &'static str,
     counter_down: &'static str,
@@ -645,15 +646,24 @@ impl Sql {
                      ON CONFLICT (user_id, tweet_id) DO NOTHING"
                 ),
             }),
-            heart_batch: (backend == Backend::Sqlite).then(|| {
-                s(format!(
+            heart_batch: match backend {
+                Backend::Sqlite => Some(s(format!(
                     "BEGIN IMMEDIATE; \
                      INSERT INTO hearts (user_id, tweet_id, {now}) VALUES (?, ?, ?, ?) \
                      ON CONFLICT (user_id, tweet_id) DO NOTHING; \
                      UPDATE tweets SET hearts_count = hearts_count + 1 WHERE id = ? AND changes() > 0; \
                      SELECT changes(); COMMIT"
-                ))
-            }),
+                ))),
+                Backend::Postgres => Some(s(format!(
+                    "WITH inserted AS (\
+                     INSERT INTO hearts (user_id, tweet_id, {now}) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (user_id, tweet_id) DO NOTHING RETURNING tweet_id), \
+                     counted AS (UPDATE tweets SET hearts_count = hearts_count + 1 \
+                     WHERE id = ? AND EXISTS (SELECT 1 FROM inserted)) \
+                     SELECT COUNT(*) FROM inserted"
+                ))),
+                Backend::Mysql => None,
+            },
             counter_up: s("UPDATE tweets SET hearts_count = hearts_count + 1 WHERE id = ?".into()),
             counter_down: s("UPDATE tweets SET hearts_count = hearts_count - 1 WHERE id = ?".into()),
             counter_up_returning: s(
@@ -1172,9 +1182,11 @@ mod raw {
                                         }
                                     }
                                     Err(e) => {
-                                        // A foreign key refused the row: the batch stopped
-                                        // inside its transaction.
-                                        sqlx::query("ROLLBACK").execute(&mut *conn).await.ok();
+                                        // A foreign key refused the row: on SQLite the
+                                        // batch stopped inside its transaction.
+                                        if run.backend == Backend::Sqlite {
+                                            sqlx::query("ROLLBACK").execute(&mut *conn).await.ok();
+                                        }
                                         return Err(e.into());
                                     }
                                 }

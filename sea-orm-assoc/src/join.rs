@@ -17,7 +17,9 @@
 //! connection, and SQLite has one writer. The count it goes by is SQLite's own
 //! `changes()`, read inside the batch, which is exact, as are the parents' `EXISTS`
 //! beside it. [`attach_all`] sends many pairs in one such batch (a writer that groups
-//! the links of many requests into one commit).
+//! the links of many requests into one commit). On PostgreSQL [`attach`] is one
+//! statement, a `WITH` of the same `INSERT` and counter `UPDATE` and a `SELECT` of the
+//! same answers: no `BEGIN` or `COMMIT` to send.
 //!
 //! # Example
 //!
@@ -60,7 +62,9 @@
 //! # }
 //! ```
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Query, WithClause,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, Iterable, RelationDef,
     Statement, TransactionSession, TransactionTrait,
@@ -144,11 +148,20 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     refuse_self_link::<J>(&left, &right)?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        return retrying(J::retry_policy(), lost_race, |_| {
-            attach_in_one_batch::<J, C>(db, &left, &right)
-        })
-        .await;
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            return retrying(J::retry_policy(), lost_race, |_| {
+                attach_in_one_batch::<J, C>(db, &left, &right)
+            })
+            .await;
+        }
+        DbBackend::Postgres => {
+            return retrying(J::retry_policy(), lost_race, |_| {
+                attach_in_one_statement::<J, C>(db, &left, &right)
+            })
+            .await;
+        }
+        _ => {}
     }
     retrying(J::retry_policy(), lost_race, |_| async {
         let txn = begin_write(db).await?;
@@ -181,8 +194,8 @@ where
 /// that gathers the links many requests asked for at once (group commit) needs.
 /// Nothing in the batch can be refused by the data, so it goes in whole or, on a
 /// database error (after [`JoinTable::retry_policy`]'s retries), not at all, and
-/// then every pair in it answers that error. Elsewhere each pair is [`attach`]ed in
-/// its own transaction.
+/// then every pair in it answers that error. Elsewhere each pair is [`attach`]ed on
+/// its own (one statement each on PostgreSQL, a transaction each on MySQL).
 ///
 /// # Errors
 /// Per pair, those of [`attach`].
@@ -626,6 +639,30 @@ fn pair_statements<J: JoinTable>(
     left: &J::Left,
     right: &J::Right,
 ) -> Result<Vec<Statement>, DbErr> {
+    let mut parts = vec![DbBackend::Sqlite.build(&insert_if_parents::<J>(left, right)?)];
+    if let Some(cc) = J::counter_cache() {
+        let mut update = cc.adjust_statement(vec![right.clone().into()], 1)?;
+        update.and_where(Expr::cust("changes() > 0"));
+        parts.push(DbBackend::Sqlite.build(&update));
+    }
+    // After the UPDATE `changes()` is its count, which is the INSERT's: the right
+    // side's row exists whenever a row went in.
+    let (l, r) = (J::left(), J::right());
+    let found = Query::select()
+        .expr(Expr::cust("changes()"))
+        .expr(parent_row_exists(&l, left.clone().into())?)
+        .expr(parent_row_exists(&r, right.clone().into())?)
+        .to_owned();
+    parts.push(DbBackend::Sqlite.build(&found));
+    Ok(parts)
+}
+
+/// `INSERT INTO join (..) SELECT ?, .. WHERE EXISTS (left) AND EXISTS (right) ON
+/// CONFLICT DO NOTHING`: the pair's row, if both parents are there and it is not.
+fn insert_if_parents<J: JoinTable>(
+    left: &J::Left,
+    right: &J::Right,
+) -> Result<InsertStatement, DbErr> {
     let row = J::new_row(left.clone(), right.clone());
     let (mut columns, mut values) = (Vec::new(), Vec::new());
     for col in <J as EntityTrait>::Column::iter() {
@@ -634,43 +671,118 @@ fn pair_statements<J: JoinTable>(
             values.push(Expr::val(v));
         }
     }
-    let exists = |rel: &RelationDef, id: Value| -> Result<Expr, DbErr> {
-        Ok(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(rel.to_tbl.clone())
-                .and_where(Expr::col(column(&rel.to_col)?).eq(id))
-                .to_owned(),
-        ))
-    };
     let (l, r) = (J::left(), J::right());
     let pick = Query::select()
         .exprs(values)
-        .and_where(exists(&l, left.clone().into())?)
-        .and_where(exists(&r, right.clone().into())?)
+        .and_where(parent_row_exists(&l, left.clone().into())?)
+        .and_where(parent_row_exists(&r, right.clone().into())?)
         .to_owned();
-    let insert = Query::insert()
+    Ok(Query::insert()
         .into_table(l.from_tbl.clone())
         .columns(columns)
         .select_from(pick)
         .map_err(|e| DbErr::Custom(format!("attach: {e}")))?
         .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .to_owned();
-    let mut parts = vec![DbBackend::Sqlite.build(&insert)];
+        .to_owned())
+}
+
+/// `EXISTS (SELECT 1 FROM parent WHERE key = id)` for the parent `rel` points at.
+fn parent_row_exists(rel: &RelationDef, id: Value) -> Result<Expr, DbErr> {
+    Ok(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(rel.to_tbl.clone())
+            .and_where(Expr::col(column(&rel.to_col)?).eq(id))
+            .to_owned(),
+    ))
+}
+
+/// [`attach`] on PostgreSQL, as one statement (so one round trip, and its own
+/// transaction when the caller holds none):
+///
+/// ```sql
+/// WITH "inserted" AS (
+///     INSERT INTO join (..) SELECT $1, .. WHERE EXISTS (left ..) AND EXISTS (right ..)
+///     ON CONFLICT DO NOTHING RETURNING left_key),
+///   "counted" AS (  -- a counter cache
+///     UPDATE right SET count = count + 1 WHERE id IN ($n) AND EXISTS (SELECT 1 FROM "inserted"))
+/// SELECT (SELECT COUNT(*) FROM "inserted"), EXISTS (left ..), EXISTS (right ..)
+/// ```
+///
+/// In place of `BEGIN`, `INSERT`, `UPDATE`, `COMMIT`: four round trips, each a wake-up
+/// of a server process that shares the machine's cores with the app
+/// (`docs/performance.md`, "Day, 2026-11-23"). PostgreSQL runs every part of a `WITH`
+/// exactly once, in one snapshot, and the statement is atomic: the counter moves only
+/// when the row went in, and when none did, the parents' `EXISTS` (read in the same
+/// snapshot) tell a missing parent from a pair that was there. A parent deleted by a
+/// transaction that commits while this one runs still fails the foreign key check,
+/// which writes nothing and is explained as [`attach`]'s other path explains it.
+async fn attach_in_one_statement<J, C>(
+    db: &C,
+    left: &J::Left,
+    right: &J::Right,
+) -> Result<Attached, LinkError>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let (l, r) = (J::left(), J::right());
+    let inserted = Alias::new("inserted");
+    let mut insert = insert_if_parents::<J>(left, right)?;
+    insert.returning_col(column(&l.from_col)?);
+    let mut with = WithClause::new();
+    with.cte(
+        CommonTableExpression::new()
+            .table_name(inserted.clone())
+            .query(insert)
+            .to_owned(),
+    );
     if let Some(cc) = J::counter_cache() {
         let mut update = cc.adjust_statement(vec![right.clone().into()], 1)?;
-        update.and_where(Expr::cust("changes() > 0"));
-        parts.push(DbBackend::Sqlite.build(&update));
+        update.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(inserted.clone())
+                .to_owned(),
+        ));
+        with.cte(
+            CommonTableExpression::new()
+                .table_name(Alias::new("counted"))
+                .query(update)
+                .to_owned(),
+        );
     }
-    // After the UPDATE `changes()` is its count, which is the INSERT's: the right
-    // side's row exists whenever a row went in.
     let found = Query::select()
-        .expr(Expr::cust("changes()"))
-        .expr(exists(&l, left.clone().into())?)
-        .expr(exists(&r, right.clone().into())?)
+        .expr(Expr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from(inserted)
+                    .to_owned()
+                    .into(),
+            ),
+        ))
+        .expr(parent_row_exists(&l, left.clone().into())?)
+        .expr(parent_row_exists(&r, right.clone().into())?)
         .to_owned();
-    parts.push(DbBackend::Sqlite.build(&found));
-    Ok(parts)
+    let stmt = with.query(found);
+    let outcome = async {
+        let row = db
+            .query_one(&stmt)
+            .await?
+            .ok_or_else(|| DbErr::Custom("attach: the statement answered no row".into()))?;
+        Ok::<_, DbErr>(Found {
+            inserted: read_count(&row, 0)? > 0,
+            left: row.try_get_by_index::<bool>(1)?,
+            right: row.try_get_by_index::<bool>(2)?,
+        })
+    }
+    .await;
+    match outcome {
+        Ok(found) => found.answer::<J>(left, right),
+        Err(e) => Err(explain::<J, _>(db, e, left, right).await),
+    }
 }
 
 /// INSERT the join row, then bump the counter cache. Caller owns the transaction.
