@@ -45,6 +45,31 @@ where
     }
 }
 
+/// The signed-in user's id, from the sealed session cookie alone: no statement. For
+/// a write whose own statement checks that the user still exists (a heart: the
+/// toolkit's `attach` inserts only `WHERE EXISTS` the user, and says so when it did
+/// not), where [`RequireUser`]'s lookup of the whole row would be a statement more
+/// for nothing. The cookie cannot be forged (it is sealed with the server's secret),
+/// so the id is the user who signed in; a user deleted since then is refused by the
+/// write, which the route answers as a stale session (sign in again).
+pub struct RequireUserId(pub i32);
+
+impl<S> FromRequestParts<S> for RequireUserId
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        session
+            .user_id()
+            .map(RequireUserId)
+            .ok_or(AppError::SignInRequired)
+    }
+}
+
 impl<S> FromRequestParts<S> for RequireUser
 where
     S: Send + Sync,

@@ -329,6 +329,46 @@ async fn the_hearts_form_adds_one_heart_and_refuses_a_second() {
 }
 
 #[tokio::test]
+async fn a_heart_reads_no_user_row_and_a_deleted_users_session_must_sign_in_again() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let tweet = ann.tweet("heart me").await;
+    let mut bob = Client::new(&t);
+    let bob_id = bob.sign_up("bob").await;
+    bob.get("/").await;
+
+    // The sealed session names bob; the heart's own statement checks that he exists,
+    // so the user's row (RequireUser's lookup, which reads the username) is not read.
+    let (page, sent) = t
+        .log
+        .capture(bob.post("/hearts", &[("tweet_id", &tweet.to_string())]))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert!(
+        sent.statements.iter().all(|s| !s.sql.contains("username")),
+        "{:#?}",
+        sent.statements
+    );
+    assert_eq!(hearts_of(&t, tweet).await, 1);
+
+    // Bob is deleted (his heart with him); his cookie still opens, but his next heart
+    // is refused as a stale session and writes nothing.
+    service::users::destroy_user(&t.db, bob_id).await.unwrap();
+    assert_eq!(hearts_of(&t, tweet).await, 0);
+    let page = bob
+        .post("/hearts", &[("tweet_id", &tweet.to_string())])
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/signin"))
+    );
+    assert_eq!(rows(&t.db, "hearts").await, 0);
+    assert_eq!(hearts_of(&t, tweet).await, 0);
+}
+
+#[tokio::test]
 async fn counts_read_one_heart_and_two_hearts_one_follower_and_two_followers() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);

@@ -889,8 +889,10 @@ where
     }
     match first_missing_parent::<J, _>(db, left, right).await {
         Ok(Some(missing)) => missing,
-        Ok(None) => LinkError::Db(err),
-        Err(e) => LinkError::Db(e),
+        // Both parents there, or the lookups failed too (inside a caller's transaction
+        // on PostgreSQL the failed write has aborted it): the write's own error says
+        // more than the lookup's.
+        Ok(None) | Err(_) => LinkError::Db(err),
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use service::hearts::HeartError;
 
 use crate::AppState;
-use crate::auth::RequireUser;
+use crate::auth::{RequireUser, RequireUserId};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path};
 
@@ -35,20 +35,22 @@ struct Star {
     count: i64,
 }
 
+/// One statement (or one place in a group, on a SQLite file): the heart's own write
+/// checks that the signed-in user still exists, so the user's row is not read first.
 async fn heart(
     State(state): State<AppState>,
     session: Session,
-    RequireUser(me): RequireUser,
+    RequireUserId(me): RequireUserId,
     Form(form): Form<HeartForm>,
 ) -> AppResult<Response> {
-    match state.hearts.heart(me.id, form.tweet_id).await {
+    match state.hearts.heart(me, form.tweet_id).await {
         Ok(()) => session.set_flash("Hearted."),
         Err(HeartError::AlreadyHearted { .. }) => {
             session.set_flash("You have already hearted this tweet.")
         }
-        Err(HeartError::TweetNotFound(_) | HeartError::UserNotFound(_)) => {
-            return Err(AppError::NotFound);
-        }
+        Err(HeartError::TweetNotFound(_)) => return Err(AppError::NotFound),
+        // The signed-in user was deleted since signing in: the session is stale.
+        Err(HeartError::UserNotFound(_)) => return Err(AppError::SignInRequired),
         Err(HeartError::Db(e)) => return Err(e.into()),
     }
     Ok(super::back_to(form.back.as_deref(), "/").into_response())
