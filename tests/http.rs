@@ -11,6 +11,7 @@ use common::web::Client;
 use common::{TestDb, all_rows, hearts_of, rows};
 use fwitter::AppState;
 use fwitter::session::SessionKey;
+use sea_orm::DbBackend;
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -693,15 +694,21 @@ async fn pages_send_the_same_number_of_statements_for_one_tweet_or_fifty() {
     );
     assert_eq!(one, fifty, "user page and feed: (1 tweet) vs (50 tweets)");
     // The viewer's row; the user with their follow counts and "do I follow them?";
-    // the tweets (their counts are the counter cache) with the viewer's stars.
-    assert_eq!(fifty.0, 3, "signed-in user page");
+    // the tweets (their counts are the counter cache) with the viewer's stars. On
+    // PostgreSQL the last two are one statement (`hearts::user_page_at`).
+    let user_page = if t.db.get_database_backend() == DbBackend::Postgres {
+        1
+    } else {
+        2
+    };
+    assert_eq!(fifty.0, 1 + user_page, "signed-in user page");
     // The viewer's row; the feed with authors and the viewer's stars.
     assert_eq!(fifty.1, 2, "signed-in feed");
     let visitor = (
         statements(&t, &mut Client::new(&t), &page).await,
         statements(&t, &mut Client::new(&t), "/").await,
     );
-    assert_eq!(visitor, (2, 1), "anonymous user page and home page");
+    assert_eq!(visitor, (user_page, 1), "anonymous user page and home page");
 }
 
 #[tokio::test]

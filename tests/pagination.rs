@@ -9,7 +9,7 @@ use chrono::{Duration, TimeZone, Utc};
 use common::web::Client;
 use common::{TestDb, seed};
 use entity::{follow, message, tweet, user};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, EntityTrait};
 use service::paging::{MAX_PER_PAGE, PER_PAGE, TimeCursor};
 
 /// `n` rows through `insert_many`, a chunk at a time (SQLite binds at most 32,766
@@ -163,9 +163,15 @@ async fn a_page_of_a_long_history_takes_the_statements_of_a_short_one() {
     let short_costs = costs(&t, short, short_reader).await;
     let long_costs = costs(&t, long, long_reader).await;
     assert_eq!(short_costs, long_costs);
-    // The user page: the profile and the page; the feed one; followers one; the
-    // inbox two (messages, then their people).
-    assert_eq!(short_costs, [2, 2, 1, 1, 2]);
+    // The user page: the profile and the page of tweets (joined in one statement on
+    // PostgreSQL), first page and deep; the feed one; followers one; the inbox two
+    // (messages, then their people).
+    let user_page = if t.db.get_database_backend() == DbBackend::Postgres {
+        1
+    } else {
+        2
+    };
+    assert_eq!(short_costs, [user_page, user_page, 1, 1, 2]);
 
     // Page 50 of the user's tweets: the 1,471st to the 1,500th newest.
     let page = service::hearts::user_page_at(&t.db, long, None, None, PER_PAGE)

@@ -176,8 +176,21 @@ pub async fn profile<C: ConnectionTrait>(
     user_id: i32,
     viewer: Option<i32>,
 ) -> Result<Option<Profile>, DbErr> {
+    let row = profile_select(user_id, viewer)?
+        .into_model::<ProfileRow>()
+        .one(db)
+        .await?;
+    Ok(row.map(Profile::from))
+}
+
+/// [`profile`]'s statement, for a page that reads it together with its list in one
+/// statement (`hearts::user_page_at`); [`profile_from`] reads its row back.
+pub(crate) fn profile_select(
+    user_id: i32,
+    viewer: Option<i32>,
+) -> Result<sea_orm::Select<user::Entity>, DbErr> {
     let all = Condition::all;
-    let row = user::Entity::find_by_id(user_id)
+    Ok(user::Entity::find_by_id(user_id)
         .expr_as(
             count_column(&follow::Relation::Followed.def(), all())?,
             "followers",
@@ -193,18 +206,28 @@ pub async fn profile<C: ConnectionTrait>(
                 viewer,
             )?,
             "followed_by_viewer",
-        )
-        .into_model::<ProfileRow>()
-        .one(db)
-        .await?;
-    Ok(row.map(|r| Profile {
-        user: r.user,
-        counts: FollowCounts {
-            followers: r.followers,
-            following: r.following,
-        },
-        followed_by_viewer: r.followed_by_viewer > 0,
-    }))
+        ))
+}
+
+/// The [`Profile`] in a row of [`profile_select`]'s columns, under their own names.
+///
+/// # Errors
+/// [`DbErr`] if a column is missing or of another type.
+pub(crate) fn profile_from(row: &sea_orm::QueryResult) -> Result<Profile, DbErr> {
+    ProfileRow::from_query_result(row, "").map(Profile::from)
+}
+
+impl From<ProfileRow> for Profile {
+    fn from(r: ProfileRow) -> Self {
+        Profile {
+            user: r.user,
+            counts: FollowCounts {
+                followers: r.followers,
+                following: r.following,
+            },
+            followed_by_viewer: r.followed_by_viewer > 0,
+        }
+    }
 }
 
 /// How many follow a user and how many they follow.
