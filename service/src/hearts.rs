@@ -264,7 +264,8 @@ pub async fn user_page<C: ConnectionTrait>(
 /// [`user_page`] one page of tweets at a time (what the web app shows): the same
 /// statements whatever the page, the tweets found through the `(user_id, created_at,
 /// id)` index. Two statements ([`follows::profile`], then the page of tweets with the
-/// viewer's star), and **one** on PostgreSQL ([`user_page_joined`]).
+/// viewer's star), and **one** on PostgreSQL: the profile `LEFT JOIN`ed to the page
+/// (the private `user_page_joined` says why only there).
 ///
 /// # Errors
 /// [`DbErr`] from the database.
