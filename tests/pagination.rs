@@ -197,6 +197,31 @@ async fn a_page_of_a_long_history_takes_the_statements_of_a_short_one() {
 }
 
 #[tokio::test]
+async fn a_newer_link_goes_back_to_the_same_page_in_the_same_order() {
+    let t = TestDb::new().await;
+    let (star, reader) = history(&t, "back", 100, 1).await;
+    let page = |at: Option<TimeCursor>| {
+        let db = t.db.clone();
+        async move {
+            service::hearts::user_page_at(&db, star, Some(reader), at.as_ref(), PER_PAGE)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let first = page(None).await;
+    let second = page(first.older.clone()).await;
+    let third = page(second.older.clone()).await;
+    // Read backwards (a `Before` cursor), newest first again, with the same links.
+    let back = page(third.newer.clone()).await;
+    assert_eq!(back, second);
+    let back = page(second.newer.clone()).await;
+    assert_eq!(back, first);
+    assert_eq!(back.tweets[0].tweet.content, "tweet 99");
+    assert!(back.newer.is_none());
+}
+
+#[tokio::test]
 async fn pages_link_to_their_neighbours_and_refuse_bad_cursors_and_sizes() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);
