@@ -45,6 +45,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
@@ -223,9 +224,7 @@ impl<C: ColumnTrait, A: CursorKey, B: CursorKey> Keyset<C, A, B> {
     where
         E: EntityTrait<Column = C>,
     {
-        // Forward: the list's own direction; a Before cursor reads backwards.
-        let forward = !matches!(at, Some(Cursor::Before(..)));
-        let down = self.descending == forward;
+        let down = self.read_order(at) == Order::Desc;
         let select = match at {
             None => select,
             Some(Cursor::After(a, b) | Cursor::Before(a, b)) => {
@@ -251,6 +250,18 @@ impl<C: ColumnTrait, A: CursorKey, B: CursorKey> Keyset<C, A, B> {
             select.order_by_asc(self.order).order_by_asc(self.tie)
         };
         select.limit(per.saturating_add(1))
+    }
+
+    /// The order [`Keyset::apply`] reads the page `at` in: the list's own for the first
+    /// page and an `After` cursor, the reverse for a `Before` one. For a query that
+    /// wraps `apply`'s and must keep its rows in that order.
+    pub fn read_order(&self, at: Option<&Cursor<A, B>>) -> Order {
+        let forward = !matches!(at, Some(Cursor::Before(..)));
+        if self.descending == forward {
+            Order::Desc
+        } else {
+            Order::Asc
+        }
     }
 
     /// The page from the rows a select made by [`Keyset::apply`] returned: at most

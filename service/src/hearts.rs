@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use entity::{heart, tweet, user};
 use sea_orm::sea_query::{
-    Asterisk, Expr, ExprTrait, Func, JoinType, Order, PgFunc, Query, QueryStatementBuilder,
+    Asterisk, Expr, ExprTrait, Func, JoinType, PgFunc, Query, QueryStatementBuilder,
     SelectStatement,
 };
 use sea_orm::{
@@ -21,7 +21,7 @@ use sea_orm::{
 
 use crate::assoc::{self, Attached, LinkError, Side, Toggled};
 use crate::follows::{self, FollowCounts};
-use crate::paging::{Cursor, TimeCursor};
+use crate::paging::TimeCursor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeartError {
@@ -276,19 +276,24 @@ pub async fn user_page_at<C: ConnectionTrait>(
     at: Option<&TimeCursor>,
     per: u64,
 ) -> Result<Option<UserPage>, DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        return user_page_joined(db, user_id, viewer, at, per).await;
-    }
-    let Some(profile) = follows::profile(db, user_id, viewer).await? else {
-        return Ok(None);
-    };
     let keyset = crate::tweets::tweet_keyset();
-    let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
-    let rows = keyset
-        .apply(crate::tweets::with_star(own, viewer)?, at, per)
-        .into_model::<StarredRow>()
-        .all(db)
-        .await?;
+    let (profile, rows) = if db.get_database_backend() == DbBackend::Postgres {
+        let Some(found) = user_page_joined(db, user_id, viewer, at, per).await? else {
+            return Ok(None);
+        };
+        found
+    } else {
+        let Some(profile) = follows::profile(db, user_id, viewer).await? else {
+            return Ok(None);
+        };
+        let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
+        let rows = keyset
+            .apply(crate::tweets::with_star(own, viewer)?, at, per)
+            .into_model::<StarredRow>()
+            .all(db)
+            .await?;
+        (profile, rows)
+    };
     let page = keyset.page(rows, at, per, |r: &StarredRow| {
         (r.tweet.created_at, r.tweet.id)
     });
@@ -297,9 +302,10 @@ pub async fn user_page_at<C: ConnectionTrait>(
     )))
 }
 
-/// [`user_page_at`] in **one** statement: the user's row with its counts, `LEFT
-/// JOIN`ed to the page of their tweets, one row per tweet, or one row of `NULL` tweet
-/// columns when there is none:
+/// What [`user_page_at`] pages, in **one** statement: the user's profile and the
+/// rows `Keyset::apply` would read. The user's row with its counts, `LEFT JOIN`ed to
+/// the page of their tweets, one row per tweet, or one row of `NULL` tweet columns
+/// when there is none:
 ///
 /// ```sql
 /// SELECT * FROM (SELECT "users".*, <counts> FROM "users" WHERE "id" = $1 LIMIT 1) AS "profile"
@@ -324,7 +330,7 @@ async fn user_page_joined<C: ConnectionTrait>(
     viewer: Option<i32>,
     at: Option<&TimeCursor>,
     per: u64,
-) -> Result<Option<UserPage>, DbErr> {
+) -> Result<Option<(follows::Profile, Vec<StarredRow>)>, DbErr> {
     const PROFILE: &str = "profile";
     const PAGE: &str = "page";
     const PRE: &str = "t_";
@@ -346,13 +352,8 @@ async fn user_page_joined<C: ConnectionTrait>(
             format!("{PRE}hearted"),
         );
     let own = keyset.apply(own, at, per).into_query();
-    // The page's rows in the order `apply` read them (backwards for a `Before`
-    // cursor; `Keyset::page` puts them back).
-    let order = if matches!(at, Some(Cursor::Before(..))) {
-        Order::Asc
-    } else {
-        Order::Desc
-    };
+    // The page's rows in the order `apply` read them (`Keyset::page` puts them back).
+    let order = keyset.read_order(at);
     let statement = Query::select()
         .column(Asterisk)
         .from_subquery(profile, PROFILE)
@@ -365,22 +366,15 @@ async fn user_page_joined<C: ConnectionTrait>(
         return Ok(None);
     };
     let profile = follows::profile_from(first)?;
+    let tweet_id = format!("{PRE}id");
     let mut rows = Vec::with_capacity(found.len());
     for row in &found {
         // No tweets: the one row's tweet columns are all NULL.
-        if row
-            .try_get::<Option<i32>>("", &format!("{PRE}id"))?
-            .is_some()
-        {
+        if row.try_get::<Option<i32>>("", &tweet_id)?.is_some() {
             rows.push(StarredRow::from_query_result(row, PRE)?);
         }
     }
-    let page = keyset.page(rows, at, per, |r: &StarredRow| {
-        (r.tweet.created_at, r.tweet.id)
-    });
-    Ok(Some(UserPage::new(
-        profile, page.items, page.older, page.newer,
-    )))
+    Ok(Some((profile, rows)))
 }
 
 impl UserPage {
