@@ -370,6 +370,31 @@ async fn a_heart_reads_no_user_row_and_a_deleted_users_session_must_sign_in_agai
 }
 
 #[tokio::test]
+async fn a_deleted_readers_session_sees_the_home_page_as_a_visitor_does() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    ann.tweet("for everyone").await;
+    let mut bob = Client::new(&t);
+    let bob_id = bob.sign_up("bob").await;
+    bob.post(&format!("/users/{ann_id}/follow"), &[]).await;
+    let page = bob.get("/").await;
+    assert!(page.body.contains("Your feed") && page.body.contains("@bob"));
+    assert!(page.body.contains("for everyone"), "{}", page.body);
+
+    // Bob is deleted; his sealed cookie still opens, but no row answers to it: the
+    // page is the one a visitor sees, and reading it writes nothing.
+    service::users::destroy_user(&t.db, bob_id).await.unwrap();
+    let page = bob.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Recent tweets"), "{}", page.body);
+    assert!(page.body.contains("for everyone") && page.body.contains("Sign in"));
+    assert!(!page.body.contains("@bob") && !page.body.contains("Sign out"));
+    let writes = writes_while_reading(&t, &mut bob, &["/".to_owned()], 3).await;
+    assert!(writes.is_empty(), "{writes:#?}");
+}
+
+#[tokio::test]
 async fn counts_read_one_heart_and_two_hearts_one_follower_and_two_followers() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);

@@ -219,6 +219,24 @@ async fn a_newer_link_goes_back_to_the_same_page_in_the_same_order() {
     assert_eq!(back, first);
     assert_eq!(back.tweets[0].tweet.content, "tweet 99");
     assert!(back.newer.is_none());
+
+    // The reader's feed (the star's tweets), the same way.
+    let feed = |at: Option<TimeCursor>| {
+        let db = t.db.clone();
+        async move {
+            service::follows::home_feed_page(&db, reader, at.as_ref(), PER_PAGE)
+                .await
+                .unwrap()
+        }
+    };
+    let first = feed(None).await;
+    let second = feed(first.older.clone()).await;
+    let third = feed(second.older.clone()).await;
+    assert_eq!(feed(third.newer.clone()).await, second);
+    let back = feed(second.newer.clone()).await;
+    assert_eq!(back, first);
+    assert_eq!(back.items[0].tweet.content, "tweet 99");
+    assert!(back.newer.is_none());
 }
 
 #[tokio::test]

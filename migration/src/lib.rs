@@ -24,6 +24,7 @@ mod m20261122_000015_drop_sessions;
 mod m20261122_000016_drop_redundant_tweets_user_id_index;
 mod m20261122_000017_add_tweets_updated_at;
 mod m20261122_000018_keyset_indexes;
+mod m20261123_000019_tweets_fillfactor;
 
 // ANCHOR: migrator
 /// Applies and rolls back every migration of the workspace.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_drop_redundant_tweets_user_id_index::Migration),
             Box::new(m20261122_000017_add_tweets_updated_at::Migration),
             Box::new(m20261122_000018_keyset_indexes::Migration),
+            Box::new(m20261123_000019_tweets_fillfactor::Migration),
         ]
     }
 }

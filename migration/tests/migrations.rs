@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use entity::tweet;
 use migration::{Migrator, MigratorTrait, Query, SchemaManager};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use service::input::{Email, Salutation, TweetBody, Username};
 use testkit::TestDb;
 
@@ -18,6 +18,22 @@ fn ever() -> Vec<&'static str> {
     let mut all = TABLES.to_vec();
     all.push(DROPPED);
     all
+}
+
+/// `tweets`' storage options on PostgreSQL (`["fillfactor=70"]`); empty elsewhere.
+async fn tweets_options(t: &TestDb) -> Vec<String> {
+    if t.db.get_database_backend() != DbBackend::Postgres {
+        return Vec::new();
+    }
+    let row =
+        t.db.query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(reloptions, '{}') AS o FROM pg_class WHERE relname = 'tweets'",
+        ))
+        .await
+        .expect("read pg_class")
+        .expect("tweets is there");
+    row.try_get("", "o").expect("reloptions")
 }
 
 async fn present(t: &TestDb) -> Vec<&'static str> {
@@ -71,18 +87,39 @@ async fn migrations_go_down_to_nothing_and_up_again() {
 async fn one_step_down_undoes_only_the_newest_migration() {
     let t = TestDb::new().await;
     let manager = SchemaManager::new(&t.db);
+    let pg = t.db.get_database_backend() == DbBackend::Postgres;
+    let room = if pg {
+        vec!["fillfactor=70".to_owned()]
+    } else {
+        Vec::new()
+    };
+    assert_eq!(tweets_options(&t).await, room);
     Migrator::down(&t.db, Some(1)).await.expect("roll back one");
+    assert!(
+        tweets_options(&t).await.is_empty(),
+        "the newest migration only left room in tweets' pages (PostgreSQL)"
+    );
+    assert!(
+        manager
+            .has_index("tweets", "idx-tweets-created_at-id")
+            .await
+            .expect("ask for the index"),
+        "and nothing older"
+    );
+    Migrator::down(&t.db, Some(1))
+        .await
+        .expect("roll back the keyset indexes");
     assert_eq!(
         present(&t).await,
         TABLES.to_vec(),
-        "the newest migration only changed indexes"
+        "the keyset migration only changed indexes"
     );
     assert!(
         !manager
             .has_index("tweets", "idx-tweets-created_at-id")
             .await
             .expect("ask for the index"),
-        "rolling back the newest migration drops the keyset indexes"
+        "rolling it back drops the keyset indexes"
     );
     assert!(
         manager
@@ -121,16 +158,17 @@ async fn one_step_down_undoes_only_the_newest_migration() {
             .await
             .expect("status")
             .len(),
-        4
+        5
     );
     Migrator::up(&t.db, None).await.expect("apply them again");
     assert_eq!(present(&t).await, TABLES.to_vec());
+    assert_eq!(tweets_options(&t).await, room);
 }
 
 #[tokio::test]
 async fn tweets_posted_before_updated_at_existed_get_their_created_at() {
     let t = TestDb::new().await;
-    Migrator::down(&t.db, Some(2))
+    Migrator::down(&t.db, Some(3))
         .await
         .expect("back to tweets without updated_at");
     let ann = service::users::register_user(

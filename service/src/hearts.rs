@@ -323,7 +323,9 @@ pub async fn user_page_at<C: ConnectionTrait>(
 /// and the web app's user page at 64 connections went up by 15-31 %. On a SQLite file
 /// the same statement made that page 9-23 % slower (SQLite materializes the page and
 /// sorts it again, and a statement there costs no server's wake-up); MariaDB is not
-/// measured yet (docs/performance.md, "Late morning").
+/// measured yet (docs/performance.md, "Late morning"). The home feed joined the same
+/// way to the signed-in reader's row was faster under `pgbench` but not in the web
+/// app, so it keeps its two statements ("Afternoon, 2026-11-23").
 async fn user_page_joined<C: ConnectionTrait>(
     db: &C,
     user_id: i32,

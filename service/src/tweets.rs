@@ -122,6 +122,16 @@ struct ListedRow {
     hearted: i64,
 }
 
+impl From<ListedRow> for Listed {
+    fn from(r: ListedRow) -> Self {
+        Listed {
+            tweet: r.tweet,
+            author: r.author,
+            hearted_by_viewer: r.hearted > 0,
+        }
+    }
+}
+
 /// The newest `limit` tweets of everyone, each with its author and the viewer's
 /// star: one statement.
 ///
@@ -205,6 +215,17 @@ pub(crate) fn tweet_keyset() -> Keyset<tweet::Column, DateTimeUtc, i32> {
 }
 
 // ANCHOR: listed_page
+/// `tweets` with their author's username (`author`) and the viewer's star
+/// (`hearted`): what a row of a tweet list reads ([`ListedRow`]).
+fn listed(
+    tweets: Select<tweet::Entity>,
+    viewer: Option<i32>,
+) -> Result<Select<tweet::Entity>, DbErr> {
+    Ok(with_star(tweets, viewer)?
+        .join(JoinType::InnerJoin, tweet::Relation::User.def())
+        .column_as(user::Column::Username, "author"))
+}
+
 /// A page of the tweets `tweets` selects, each with its author and the viewer's star:
 /// one statement, whatever the page.
 pub(crate) async fn listed_page<C: ConnectionTrait>(
@@ -216,20 +237,11 @@ pub(crate) async fn listed_page<C: ConnectionTrait>(
 ) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
     let keyset = tweet_keyset();
     let rows = keyset
-        .apply(with_star(tweets, viewer)?, at, per)
-        .join(JoinType::InnerJoin, tweet::Relation::User.def())
-        .column_as(user::Column::Username, "author")
+        .apply(listed(tweets, viewer)?, at, per)
         .into_model::<ListedRow>()
         .all(db)
         .await?;
-    let listed = rows
-        .into_iter()
-        .map(|r| Listed {
-            tweet: r.tweet,
-            author: r.author,
-            hearted_by_viewer: r.hearted > 0,
-        })
-        .collect();
+    let listed = rows.into_iter().map(Listed::from).collect();
     Ok(keyset.page(listed, at, per, |l: &Listed| {
         (l.tweet.created_at, l.tweet.id)
     }))
@@ -258,19 +270,12 @@ pub(crate) async fn newest_listed<C: ConnectionTrait>(
     viewer: Option<i32>,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    let rows = newest_with_star(tweets, viewer)?
-        .join(JoinType::InnerJoin, tweet::Relation::User.def())
-        .column_as(user::Column::Username, "author")
+    let rows = listed(tweets, viewer)?
+        .order_by_desc(tweet::Column::CreatedAt)
+        .order_by_desc(tweet::Column::Id)
         .limit(limit)
         .into_model::<ListedRow>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Listed {
-            tweet: r.tweet,
-            author: r.author,
-            hearted_by_viewer: r.hearted > 0,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Listed::from).collect())
 }
