@@ -8,7 +8,8 @@
 //! every index. Destroying 100 users of the benchmark lowers the counts of 3,942 of
 //! 10,000 tweets in one statement: 97-108 ms at 100, 98 at 90, 54 at 80 and 34 at 70
 //! (`EXPLAIN ANALYZE`, docs/performance.md, "Afternoon, 2026-11-23"). The price is a
-//! table about 1/0.7 times the size, all of it read by nothing but a whole-table scan.
+//! table about 1/0.7 times the size: a whole-table scan reads that many more pages, and
+//! a page read through an index holds fewer rows.
 //!
 //! The setting applies to pages written after it: an existing table keeps its full
 //! pages until it is rewritten (`VACUUM FULL tweets`, which locks the table while it
