@@ -578,6 +578,10 @@ struct Sql {
     /// (one hand-off to sqlx's thread for the connection instead of four), on
     /// PostgreSQL one `WITH` statement (no `BEGIN` and `COMMIT`). MySQL: `None`.
     heart_batch: Option<&'static str>,
+    /// The star as one `WITH` statement, as the service's `join::toggle` sends it on
+    /// PostgreSQL (a `DELETE`, an `INSERT` unless it deleted, the counter moved by
+    /// both; no `BEGIN`, lock or `COMMIT`). Elsewhere `None`.
+    toggle: Option<&'static str>,
     counter_up: &'static str,
     counter_down: &'static str,
     counter_up_returning: &'static str,
@@ -664,6 +668,19 @@ impl Sql {
                 ))),
                 Backend::Mysql => None,
             },
+            toggle: (backend == Backend::Postgres).then(|| {
+                s(format!(
+                    "WITH deleted AS (\
+                     DELETE FROM hearts WHERE user_id = ? AND tweet_id = ? RETURNING user_id), \
+                     inserted AS (INSERT INTO hearts (user_id, tweet_id, {now}) \
+                     SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM deleted) \
+                     ON CONFLICT (user_id, tweet_id) DO NOTHING RETURNING user_id), \
+                     counted AS (UPDATE tweets SET hearts_count = hearts_count \
+                     + (SELECT COUNT(*) FROM inserted) - (SELECT COUNT(*) FROM deleted) \
+                     WHERE id = ? RETURNING hearts_count) \
+                     SELECT (SELECT hearts_count FROM counted)"
+                ))
+            }),
             counter_up: s("UPDATE tweets SET hearts_count = hearts_count + 1 WHERE id = ?".into()),
             counter_down: s("UPDATE tweets SET hearts_count = hearts_count - 1 WHERE id = ?".into()),
             counter_up_returning: s(
@@ -1224,6 +1241,23 @@ mod raw {
                         for i in 0..HEART_WRITES {
                             let user_id = to_i32(probe(i, users));
                             let tweet_id = to_i32(probe(i * 13 + 3, tweets));
+                            if let Some(toggle) = sql.toggle {
+                                // One writer here: no other toggle can race it.
+                                let now = Utc::now();
+                                let count: i32 = sqlx::query_scalar(toggle)
+                                    .bind(user_id)
+                                    .bind(tweet_id)
+                                    .bind(user_id)
+                                    .bind(tweet_id)
+                                    .bind(now)
+                                    .bind(now)
+                                    .bind(tweet_id)
+                                    .fetch_one(&mut *conn)
+                                    .await?;
+                                q += 1;
+                                sum += i64::from(count);
+                                continue;
+                            }
                             let mut tx = conn.begin().await?;
                             let deleted = sqlx::query(sql.heart_delete)
                                 .bind(user_id)

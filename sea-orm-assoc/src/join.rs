@@ -19,7 +19,8 @@
 //! beside it. [`attach_all`] sends many pairs in one such batch (a writer that groups
 //! the links of many requests into one commit). On PostgreSQL [`attach`] is one
 //! statement, a `WITH` of the same `INSERT` and counter `UPDATE` and a `SELECT` of the
-//! same answers: no `BEGIN` or `COMMIT` to send.
+//! same answers: no `BEGIN` or `COMMIT` to send. So is [`toggle`] there, for a join
+//! with a counter cache, unless another toggle of the same pair gets in its way.
 //!
 //! # Example
 //!
@@ -63,7 +64,8 @@
 //! ```
 
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Query, WithClause,
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, LockType, OnConflict, Query,
+    SelectStatement, SubQueryStatement, WithClause,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, Iterable, RelationDef,
@@ -77,8 +79,8 @@ use crate::error::{
     is_unique_violation,
 };
 use crate::{
-    CounterCache, Key, RetryPolicy, begin_write, column, key_text, lock_parent, parent_exists,
-    read_count, retrying, table_name,
+    CounterCache, Key, RetryPolicy, begin_write, capture, column, key_text, lock_parent,
+    parent_exists, read_count, retrying, table_name,
 };
 
 /// A join entity: two `belongs_to` relations and a way to build a row for a pair.
@@ -307,6 +309,11 @@ where
 /// Links the pair if it is not linked, unlinks it if it is; returns the new state and
 /// the right side's new count, both read inside the same transaction.
 ///
+/// On PostgreSQL, for a join with a counter cache, it first tries all of it as one
+/// statement (`toggle_in_one_statement`: the right row's lock, the `DELETE`, the
+/// `INSERT` unless it deleted, the counter's `UPDATE .. RETURNING`), and goes on to the
+/// transaction below only when a toggle of the same pair got in between.
+///
 /// # Errors
 /// [`LinkError::MissingParent`] naming the missing side, [`LinkError::SelfLink`],
 /// [`LinkError::Db`].
@@ -316,6 +323,18 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     refuse_self_link::<J>(&left, &right)?;
+    if db.get_database_backend() == DbBackend::Postgres
+        && let Some(cc) = J::counter_cache()
+    {
+        let mark = capture::attempt_mark();
+        match toggle_in_one_statement::<J, C>(db, &cc, &left, &right).await {
+            Ok(Some(toggled)) => return Ok(toggled),
+            // Another toggle of the pair got there first (or a deadlock): take turns.
+            Ok(None) => capture::abandon_attempt(mark),
+            Err(e) if lost_race(&e) => capture::abandon_attempt(mark),
+            Err(e) => return Err(e),
+        }
+    }
     // A unique violation here means another toggle of the same pair inserted between
     // our DELETE and INSERT: run again, and this toggle turns that one's row off.
     let retry =
@@ -639,7 +658,7 @@ fn pair_statements<J: JoinTable>(
     left: &J::Left,
     right: &J::Right,
 ) -> Result<Vec<Statement>, DbErr> {
-    let mut parts = vec![DbBackend::Sqlite.build(&insert_if_parents::<J>(left, right)?)];
+    let mut parts = vec![DbBackend::Sqlite.build(&insert_if_parents::<J>(left, right, None)?)];
     if let Some(cc) = J::counter_cache() {
         let mut update = cc.adjust_statement(vec![right.clone().into()], 1)?;
         update.and_where(Expr::cust("changes() > 0"));
@@ -658,10 +677,12 @@ fn pair_statements<J: JoinTable>(
 }
 
 /// `INSERT INTO join (..) SELECT ?, .. WHERE EXISTS (left) AND EXISTS (right) ON
-/// CONFLICT DO NOTHING`: the pair's row, if both parents are there and it is not.
+/// CONFLICT DO NOTHING`: the pair's row, if both parents are there and it is not;
+/// with `unless`, also `AND NOT EXISTS (unless)`.
 fn insert_if_parents<J: JoinTable>(
     left: &J::Left,
     right: &J::Right,
+    unless: Option<SelectStatement>,
 ) -> Result<InsertStatement, DbErr> {
     let row = J::new_row(left.clone(), right.clone());
     let (mut columns, mut values) = (Vec::new(), Vec::new());
@@ -672,11 +693,14 @@ fn insert_if_parents<J: JoinTable>(
         }
     }
     let (l, r) = (J::left(), J::right());
-    let pick = Query::select()
+    let mut pick = Query::select()
         .exprs(values)
         .and_where(parent_row_exists(&l, left.clone().into())?)
         .and_where(parent_row_exists(&r, right.clone().into())?)
         .to_owned();
+    if let Some(unless) = unless {
+        pick.and_where(Expr::exists(unless).not());
+    }
     Ok(Query::insert()
         .into_table(l.from_tbl.clone())
         .columns(columns)
@@ -728,7 +752,7 @@ where
 {
     let (l, r) = (J::left(), J::right());
     let inserted = Alias::new("inserted");
-    let mut insert = insert_if_parents::<J>(left, right)?;
+    let mut insert = insert_if_parents::<J>(left, right, None)?;
     insert.returning_col(column(&l.from_col)?);
     let mut with = WithClause::new();
     with.cte(
@@ -753,16 +777,7 @@ where
         );
     }
     let found = Query::select()
-        .expr(Expr::SubQuery(
-            None,
-            Box::new(
-                Query::select()
-                    .expr(Expr::cust("COUNT(*)"))
-                    .from(inserted)
-                    .to_owned()
-                    .into(),
-            ),
-        ))
+        .expr(count_of(&inserted))
         .expr(parent_row_exists(&l, left.clone().into())?)
         .expr(parent_row_exists(&r, right.clone().into())?)
         .to_owned();
@@ -782,6 +797,161 @@ where
     match outcome {
         Ok(found) => found.answer::<J>(left, right),
         Err(e) => Err(explain::<J, _>(db, e, left, right).await),
+    }
+}
+
+/// `(SELECT COUNT(*) FROM cte)`: how many rows a `WITH`'s part returned.
+fn count_of(cte: &Alias) -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(cte.clone())
+                .to_owned()
+                .into(),
+        ),
+    )
+}
+
+/// [`toggle`] on PostgreSQL for a join with a counter cache, as one statement (one
+/// round trip in place of `BEGIN`, the parent's lock, `DELETE`, `INSERT`, the
+/// counter's `UPDATE .. RETURNING` and `COMMIT`):
+///
+/// ```sql
+/// WITH "deleted" AS (
+///     DELETE FROM join WHERE left_key = $1 AND right_key = $2 RETURNING left_key),
+///   "inserted" AS (
+///     INSERT INTO join (..) SELECT $3, .. WHERE EXISTS (left ..) AND EXISTS (right ..)
+///     AND NOT EXISTS (SELECT 1 FROM "deleted") ON CONFLICT DO NOTHING RETURNING left_key),
+///   "counted" AS (
+///     UPDATE right SET count = count + (SELECT COUNT(*) FROM "inserted")
+///                                    - (SELECT COUNT(*) FROM "deleted")
+///     WHERE id = $n AND (SELECT COUNT(*) FROM "inserted") + (SELECT COUNT(*) FROM "deleted") > 0
+///     RETURNING count)
+/// SELECT (SELECT COUNT(*) FROM "deleted"), (SELECT COUNT(*) FROM "inserted"),
+///        (SELECT count FROM "counted"), EXISTS (left ..), EXISTS (right ..)
+/// ```
+///
+/// The `INSERT` reads what the `DELETE` returned, so PostgreSQL runs the `DELETE`
+/// first; the statement is atomic, and the counter moves by what went out or in. All
+/// of it reads one snapshot, taken when the statement starts. A toggle of the same
+/// pair that commits after that can leave nothing to do: its row is not in the
+/// snapshot for the `DELETE`, and the `INSERT` meets it on the unique index and does
+/// nothing. Then neither count is 1, both parents are there, and this answers `None`:
+/// the caller takes turns on the parent's row lock instead ([`toggle`]'s other path),
+/// where each statement sees the other toggle's row. A row that another toggle
+/// deletes while this one waits for it is gone when the wait ends: the `DELETE` skips
+/// it and the `INSERT` puts the pair back, which is what toggling twice does. The
+/// counter's `UPDATE` waits for the parent's row as the other path's lock does, and
+/// adds to the value the last writer committed, not to the snapshot's.
+async fn toggle_in_one_statement<J, C>(
+    db: &C,
+    cc: &CounterCache,
+    left: &J::Left,
+    right: &J::Right,
+) -> Result<Option<Toggled>, LinkError>
+where
+    J: JoinTable,
+    C: ConnectionTrait,
+{
+    let (l, r) = (J::left(), J::right());
+    let (locked, deleted, inserted) = (
+        Alias::new("locked"),
+        Alias::new("deleted"),
+        Alias::new("inserted"),
+    );
+    let rows_of = |cte: &Alias| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(cte.clone())
+            .to_owned()
+    };
+    let lock = Query::select()
+        .expr(Expr::val(1))
+        .from(r.to_tbl.clone())
+        .and_where(Expr::col(column(&r.to_col)?).eq(right.clone()))
+        .lock(LockType::Update)
+        .to_owned();
+    let delete = Query::delete()
+        .from_table(l.from_tbl.clone())
+        .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
+        .and_where(Expr::col(column(&r.from_col)?).eq(right.clone()))
+        .and_where(Expr::exists(rows_of(&locked)))
+        .returning_col(column(&l.from_col)?)
+        .to_owned();
+    let mut insert = insert_if_parents::<J>(left, right, Some(rows_of(&deleted)))?;
+    insert.returning_col(column(&l.from_col)?);
+    let moved = count_of(&inserted).sub(count_of(&deleted));
+    let update = Query::update()
+        .table(cc.relation.to_tbl.clone())
+        .value(cc.column.clone(), Expr::col(cc.column.clone()).add(moved))
+        .and_where(Expr::col(column(&cc.relation.to_col)?).eq(right.clone()))
+        .and_where(count_of(&inserted).add(count_of(&deleted)).gt(0))
+        .returning_col(cc.column.clone())
+        .to_owned();
+    let counted = Alias::new("counted");
+    let mut with = WithClause::new();
+    for (name, query) in [
+        (locked, SubQueryStatement::from(lock)),
+        (deleted.clone(), delete.into()),
+        (inserted.clone(), insert.into()),
+        (counted.clone(), update.into()),
+    ] {
+        with.cte(
+            CommonTableExpression::new()
+                .table_name(name)
+                .query(query)
+                .to_owned(),
+        );
+    }
+    let found = Query::select()
+        .expr(count_of(&deleted))
+        .expr(count_of(&inserted))
+        .expr(Expr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .column(cc.column.clone())
+                    .from(counted)
+                    .to_owned()
+                    .into(),
+            ),
+        ))
+        .expr(parent_row_exists(&l, left.clone().into())?)
+        .expr(parent_row_exists(&r, right.clone().into())?)
+        .to_owned();
+    let stmt = with.query(found);
+    let outcome = async {
+        let row = db
+            .query_one(&stmt)
+            .await?
+            .ok_or_else(|| DbErr::Custom("toggle: the statement answered no row".into()))?;
+        let count = row.try_get_by_index::<Option<i64>>(2).or_else(|_| {
+            row.try_get_by_index::<Option<i32>>(2)
+                .map(|c| c.map(i64::from))
+        })?;
+        Ok::<_, DbErr>((
+            read_count(&row, 0)? > 0,
+            read_count(&row, 1)? > 0,
+            count,
+            row.try_get_by_index::<bool>(3)?,
+            row.try_get_by_index::<bool>(4)?,
+        ))
+    }
+    .await;
+    let (went_out, went_in, count, left_there, right_there) = match outcome {
+        Ok(found) => found,
+        Err(e) => return Err(explain::<J, _>(db, e, left, right).await),
+    };
+    match (went_out || went_in, count) {
+        (true, Some(count)) => Ok(Some(Toggled { on: went_in, count })),
+        (true, None) => Err(LinkError::Db(DbErr::Custom(
+            "toggle: the pair changed but its counter did not".into(),
+        ))),
+        (false, _) if !left_there => Err(missing(&l, Side::Left, left.clone().into())),
+        (false, _) if !right_there => Err(missing(&r, Side::Right, right.clone().into())),
+        (false, _) => Ok(None),
     }
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, RelationTrait, Transactio
 use service::assoc::Rule;
 use service::assoc::audit::check_foreign_keys;
 use service::assoc::join::{attach, attach_all, attach_new, contains, detach, sync, toggle};
-use service::assoc::{AlreadyLinked, Attached, DestroyError, LinkError, Side, counter};
+use service::assoc::{AlreadyLinked, Attached, DestroyError, LinkError, Side, Toggled, counter};
 use service::input::Name;
 use service::schema::{hearts_counter, registry};
 use service::{clinic, music, store};
@@ -384,6 +384,85 @@ async fn attach_new_refuses_a_duplicate_with_a_typed_error() {
         "{err:?}"
     );
     assert_eq!(rows(&t.db, "user_items").await, 1);
+}
+
+#[tokio::test]
+async fn toggle_with_a_counter_cache_sends_one_statement_on_postgres() {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let tw = seed::tweet(&t.db, &bob, "hello").await;
+    let one_statement = t.backend() == DbBackend::Postgres;
+
+    // On PostgreSQL the DELETE, the INSERT unless it deleted, and the counter's
+    // UPDATE are one WITH; elsewhere a transaction (on MySQL after the tweet's row
+    // lock).
+    for (on, count) in [(true, 1_i64), (false, 0), (true, 1)] {
+        let (toggled, sent) = t
+            .log
+            .capture(toggle::<heart::Entity, _>(&t.db, ann.id, tw.id))
+            .await;
+        assert_eq!(toggled.unwrap(), Toggled { on, count });
+        if one_statement {
+            assert_eq!(sent.count(), 1, "{:?}", sent.statements);
+        } else {
+            assert!(sent.count() > 1, "{:?}", sent.statements);
+        }
+        assert_eq!(sent.retries, 0);
+        assert_eq!(i64::from(hearts_of(&t, tw.id).await), count);
+        assert_eq!(rows(&t.db, "hearts").await, count);
+    }
+
+    // A missing user or tweet is named, and nothing is written, in one statement too.
+    let (err, sent) = t
+        .log
+        .capture(toggle::<heart::Entity, _>(&t.db, 777, tw.id))
+        .await;
+    assert!(
+        matches!(err, Err(LinkError::MissingParent { side: Side::Left, ref id, .. }) if id == "777"),
+        "{err:?}"
+    );
+    if one_statement {
+        assert_eq!(sent.count(), 1, "{:?}", sent.statements);
+    }
+    let err = toggle::<heart::Entity, _>(&t.db, bob.id, 778).await;
+    assert!(
+        matches!(err, Err(LinkError::MissingParent { side: Side::Right, ref id, .. }) if id == "778"),
+        "{err:?}"
+    );
+    assert_eq!(rows(&t.db, "hearts").await, 1);
+    assert_eq!(hearts_of(&t, tw.id).await, 1);
+
+    // Inside a transaction the caller holds the toggle is part of it.
+    let txn = t.db.begin().await.unwrap();
+    let off = toggle::<heart::Entity, _>(&txn, ann.id, tw.id)
+        .await
+        .unwrap();
+    let on = toggle::<heart::Entity, _>(&txn, bob.id, tw.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (off, on),
+        (
+            Toggled {
+                on: false,
+                count: 0
+            },
+            Toggled { on: true, count: 1 }
+        )
+    );
+    txn.rollback().await.unwrap();
+    assert_eq!(
+        rows(&t.db, "hearts").await,
+        1,
+        "rolled back with the caller's transaction"
+    );
+    assert_eq!(hearts_of(&t, tw.id).await, 1);
+    assert!(
+        contains::<heart::Entity, _>(&t.db, ann.id, tw.id)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
