@@ -10,7 +10,8 @@
 # ratios service/raw, service/rawfloor and activerecord/service, and fails if any two
 # implementations disagree on a check value. Like for like: SQLite files in WAL with
 # synchronous=NORMAL for all four; PostgreSQL with synchronous_commit on for all four
-# (fwitter uses the server's default; the anchors get --durable). Needs the anchors'
+# (fwitter uses the server's default; the anchors get --durable) and random_page_cost
+# 1.1 for all four (fwitter's own setting; the anchors' database for this run). Needs the anchors'
 # setup once (../shared/anchors/setup.sh: Ruby, ActiveRecord, the PostgreSQL role and
 # database `bench`); run it on an otherwise idle machine.
 set -euo pipefail
@@ -46,6 +47,14 @@ RAWFLOOR=$WORK/anchors/rawfloor/target/release/rawfloor
 export PGHOST=${PGHOST:-127.0.0.1}
 export PGSSLMODE=${PGSSLMODE:-disable}
 PG_SERVER=${PG_SERVER:-"postgres://postgres@127.0.0.1:5432/postgres?sslmode=$PGSSLMODE"}
+# fwitter's sessions plan with random_page_cost 1.1 (service::db::RANDOM_PAGE_COST);
+# the anchors' database `bench` gets the same for this run, so that all four are
+# planned alike (rawfloor's sqlx ignores PGOPTIONS, hence ALTER DATABASE), and its
+# own setting back at the end.
+PG_ANCHOR_DB=${PGDATABASE:-bench}
+pg_admin() { psql -qX -h 127.0.0.1 -U postgres -d postgres -c "$1" >/dev/null; }
+pg_admin "ALTER DATABASE \"$PG_ANCHOR_DB\" SET random_page_cost = 1.1"
+trap 'pg_admin "ALTER DATABASE \"$PG_ANCHOR_DB\" RESET random_page_cost" || true; rm -rf "$WORK"' EXIT
 load() { echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2; }
 : >"$OUT"
 for run in $(seq 1 "$RUNS"); do

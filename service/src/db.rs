@@ -18,6 +18,7 @@
 //! | TLS to PostgreSQL and MySQL | as the URL says: sqlx's default `sslmode=prefer` encrypts whenever the server offers it | on a loopback or a trusted private network, `?sslmode=disable` (PostgreSQL) / `?ssl-mode=disabled` (MySQL) saves encrypting every message: the benchmark's service path on PostgreSQL over 127.0.0.1, where the server has `ssl = on`, ran 1.04-2.3x faster without it, by workload (`docs/performance.md`). Across any other network keep it. |
 //! | SQLite `mmap_size`, `journal_size_limit`, `cache_size` | 128 MiB, 64 MiB, 2,000 pages | Rails 7.1+'s values: reads through the page cache, a bounded `-wal` file |
 //! | SQLite checkpoints (the app's writer) | a task of their own ([`checkpoint_in_background`]): `wal_checkpoint(PASSIVE)` on a connection of its own every 10 ms while the log grows (backing off to 1 s when it does not); the writer's own `wal_autocheckpoint` raised from 1,000 to 10,000 pages, a backstop that also lets the log start over | SQLite checkpoints on the connection that commits, when the log passes 1,000 pages: copying them into the database and two `fsync`s (7-9 ms each on these machines) held the one writer, and every write queued behind it, for 16 ms and more several times a second (POST /hearts p99 at one connection: 19.6 ms, against 0.8 ms with no checkpoints at all). In the background the copying runs beside the writer; the writer's own checkpoint, every 10,000 pages, finds little left to copy. What it costs: a connection and a task; the log is synced more often than before, so a power loss loses fewer commits, not more. Every held write pool on a SQLite file gets it (the app's, the tests', the benchmark's, whose raw floor gets the same beside its one connection); SeaORM's pool (the migrations, the seed, the console) keeps SQLite's default. |
+//! | PostgreSQL `random_page_cost` | 1.1 for this app's sessions (the server's default is 4), unless the URL's `options` set it (`?options=-c%20random_page_cost%3D4`) | the planner's price of a page read out of order, against 1 for a page read in sequence. 4 prices a spinning disk; with the data in memory or on an SSD a read costs about the same in any order, and 1.1 is the usual setting there. At 4 the planner hashed all 1,000 users to find the authors of the 20 a reader follows (a sequential scan, 0.12-0.16 ms of the feed's 0.6) instead of looking each up by its key; at 1.1 it looks them up, and PostgreSQL answered 20-34 % more feeds a second under `pgbench` (`docs/performance.md`). What it costs: on a database much larger than memory, on a spinning disk, the planner would choose index scans where reading the table in order is faster; set it back in the URL there. A planner setting only: nothing about durability. |
 //! | SQLite query planner stability guarantee (`SQLITE_DBCONFIG_ENABLE_QPSG`) | on ([`plan_once`]) | a statement is planned once per connection, not again for each new value bound. Without it, once `ANALYZE` has written `sqlite_stat4` (the seed runs it), SQLite re-plans every statement with `column = ?` on an indexed column each time it is bound (`sqlite3Reprepare` was a fifth of the app's CPU under load on the feed; the user page's tweets statement took 41 us instead of 29). What it costs: a plan cannot be picked for one value's own statistics (a user with a million tweets gets the plan made for an average user); stat1's averages still guide every plan. |
 //!
 //! The web app connects with [`connect_pools`]: held connections for reads and for
@@ -237,9 +238,22 @@ async fn qpsg(conn: &mut SqliteConnection, to: c_int) -> Result<c_int, sqlx::Err
     }
 }
 
-/// The same for one PostgreSQL connection.
+/// PostgreSQL's planner cost of reading a page out of order, for this app's
+/// sessions: see the module's table.
+pub const RANDOM_PAGE_COST: &str = "1.1";
+
+/// The same for one PostgreSQL connection: the statement cache, and
+/// [`RANDOM_PAGE_COST`] unless the URL's `options` set `random_page_cost` themselves.
 pub fn postgres_settings(options: PgConnectOptions) -> PgConnectOptions {
-    options.statement_cache_capacity(STATEMENT_CACHE)
+    let options = options.statement_cache_capacity(STATEMENT_CACHE);
+    if options
+        .get_options()
+        .is_some_and(|o| o.contains("random_page_cost"))
+    {
+        options
+    } else {
+        options.options([("random_page_cost", RANDOM_PAGE_COST)])
+    }
 }
 
 /// The same for one MySQL connection.
@@ -379,7 +393,34 @@ pub fn is_unavailable_sqlx(err: &sea_orm::sqlx::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{pool_size, write_pool_size};
+    use std::str::FromStr;
+
+    use super::{
+        PgConnectOptions, RANDOM_PAGE_COST, pool_size, postgres_settings, write_pool_size,
+    };
+
+    #[test]
+    fn postgres_sessions_price_random_reads_low_unless_the_url_says_otherwise() {
+        let ours = postgres_settings(PgConnectOptions::from_str("postgres://u@h/db").unwrap());
+        assert_eq!(
+            ours.get_options(),
+            Some(format!("-c random_page_cost={RANDOM_PAGE_COST}").as_str())
+        );
+        // The URL's own options are kept, and ours follow them.
+        let with_other = postgres_settings(
+            PgConnectOptions::from_str("postgres://u@h/db?options=-c%20work_mem%3D8MB").unwrap(),
+        );
+        assert_eq!(
+            with_other.get_options(),
+            Some(format!("-c work_mem=8MB -c random_page_cost={RANDOM_PAGE_COST}").as_str())
+        );
+        // A URL that sets it keeps its own value.
+        let theirs = postgres_settings(
+            PgConnectOptions::from_str("postgres://u@h/db?options=-c%20random_page_cost%3D4")
+                .unwrap(),
+        );
+        assert_eq!(theirs.get_options(), Some("-c random_page_cost=4"));
+    }
 
     #[test]
     fn an_in_memory_sqlite_database_gets_one_connection_and_servers_a_few_per_core() {

@@ -109,6 +109,24 @@ async fn reads_reuse_one_connection_and_report_every_statement_to_the_log() {
 }
 
 #[tokio::test]
+async fn every_postgres_connection_prices_random_reads_as_the_app_sets_them() {
+    let t = fresh().await;
+    if t.backend() != DbBackend::Postgres {
+        return;
+    }
+    // The held reads and writes, and SeaORM's pool: all take service::db's settings.
+    let show = select(DbBackend::Postgres, "SHOW random_page_cost");
+    for (name, row) in [
+        ("reads", t.reads.query_one_raw(show.clone()).await),
+        ("writes", t.writes.query_one_raw(show.clone()).await),
+        ("SeaORM's pool", t.db.query_one_raw(show.clone()).await),
+    ] {
+        let value: String = row.unwrap().unwrap().try_get_by_index(0).unwrap();
+        assert_eq!(value, service::db::RANDOM_PAGE_COST, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn a_statement_error_keeps_the_connection_and_the_next_read_works() {
     let t = fresh().await;
     let backend = t.backend();
