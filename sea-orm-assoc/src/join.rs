@@ -819,10 +819,12 @@ fn count_of(cte: &Alias) -> Expr {
 /// counter's `UPDATE .. RETURNING` and `COMMIT`):
 ///
 /// ```sql
-/// WITH "deleted" AS (
-///     DELETE FROM join WHERE left_key = $1 AND right_key = $2 RETURNING left_key),
+/// WITH "locked" AS (SELECT 1 FROM right WHERE id = $1 FOR UPDATE),
+///   "deleted" AS (
+///     DELETE FROM join WHERE left_key = $2 AND right_key = $3
+///     AND EXISTS (SELECT 1 FROM "locked") RETURNING left_key),
 ///   "inserted" AS (
-///     INSERT INTO join (..) SELECT $3, .. WHERE EXISTS (left ..) AND EXISTS (right ..)
+///     INSERT INTO join (..) SELECT $4, .. WHERE EXISTS (left ..) AND EXISTS (right ..)
 ///     AND NOT EXISTS (SELECT 1 FROM "deleted") ON CONFLICT DO NOTHING RETURNING left_key),
 ///   "counted" AS (
 ///     UPDATE right SET count = count + (SELECT COUNT(*) FROM "inserted")
@@ -833,18 +835,19 @@ fn count_of(cte: &Alias) -> Expr {
 ///        (SELECT count FROM "counted"), EXISTS (left ..), EXISTS (right ..)
 /// ```
 ///
-/// The `INSERT` reads what the `DELETE` returned, so PostgreSQL runs the `DELETE`
-/// first; the statement is atomic, and the counter moves by what went out or in. All
-/// of it reads one snapshot, taken when the statement starts. A toggle of the same
-/// pair that commits after that can leave nothing to do: its row is not in the
-/// snapshot for the `DELETE`, and the `INSERT` meets it on the unique index and does
-/// nothing. Then neither count is 1, both parents are there, and this answers `None`:
-/// the caller takes turns on the parent's row lock instead ([`toggle`]'s other path),
-/// where each statement sees the other toggle's row. A row that another toggle
-/// deletes while this one waits for it is gone when the wait ends: the `DELETE` skips
-/// it and the `INSERT` puts the pair back, which is what toggling twice does. The
-/// counter's `UPDATE` waits for the parent's row as the other path's lock does, and
-/// adds to the value the last writer committed, not to the snapshot's.
+/// Each part reads what the one before returned, so PostgreSQL runs them in that
+/// order: it takes the parent's row lock before it touches the join row, as the
+/// locked transaction of [`toggle`] does (taken the other way round, the two paths
+/// deadlocked against each other under concurrent toggles). The statement is atomic,
+/// and the counter moves by what went out or in, added to the value the last writer
+/// committed. All of it reads one snapshot, taken before it waits for the lock. A
+/// toggle of the same pair that commits in between can leave it nothing to do: that
+/// toggle's row is not in the snapshot for the `DELETE`, and the `INSERT` meets it on
+/// the unique index and does nothing. Then nothing changed, both parents are there,
+/// and this answers `None`: the caller runs the locked transaction, where each
+/// statement sees the other toggle's row. A row that another toggle deletes while
+/// this one waits is gone when the wait ends: the `DELETE` skips it and the `INSERT`
+/// puts the pair back, which is what toggling twice does.
 async fn toggle_in_one_statement<J, C>(
     db: &C,
     cc: &CounterCache,
