@@ -65,11 +65,11 @@
 
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, LockType, OnConflict, Query,
-    SelectStatement, SubQueryStatement, WithClause,
+    SelectStatement, SubQueryStatement, WithClause, WithQuery,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, Iterable, RelationDef,
-    Statement, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, Iterable, QueryResult,
+    RelationDef, Statement, TransactionSession, TransactionTrait,
 };
 
 use sea_orm::{DbErr, Value};
@@ -579,14 +579,40 @@ impl Found {
     fn answer<J: JoinTable>(self, left: &J::Left, right: &J::Right) -> Result<Attached, LinkError> {
         if self.inserted {
             Ok(Attached::Created)
-        } else if !self.left {
-            Err(missing(&J::left(), Side::Left, left.clone().into()))
-        } else if !self.right {
-            Err(missing(&J::right(), Side::Right, right.clone().into()))
+        } else if let Some(e) = missing_parent::<J>((self.left, self.right), left, right) {
+            Err(e)
         } else {
             Ok(Attached::AlreadyLinked)
         }
     }
+}
+
+/// When a statement changed nothing, which parent, if any, was missing: the error
+/// names the left one first, as the foreign keys would.
+fn missing_parent<J: JoinTable>(
+    (left_there, right_there): (bool, bool),
+    left: &J::Left,
+    right: &J::Right,
+) -> Option<LinkError> {
+    if !left_there {
+        Some(missing(&J::left(), Side::Left, left.clone().into()))
+    } else if !right_there {
+        Some(missing(&J::right(), Side::Right, right.clone().into()))
+    } else {
+        None
+    }
+}
+
+/// The one row a `WITH .. SELECT` answers; `what` names the caller in the error if
+/// the server answered none.
+async fn only_row<C: ConnectionTrait>(
+    db: &C,
+    stmt: &WithQuery,
+    what: &str,
+) -> Result<QueryResult, DbErr> {
+    db.query_one(stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("{what}: the statement answered no row")))
 }
 
 /// Sends [`one_batch`] for `pairs` and reads back what it found for each, in order;
@@ -783,10 +809,7 @@ where
         .to_owned();
     let stmt = with.query(found);
     let outcome = async {
-        let row = db
-            .query_one(&stmt)
-            .await?
-            .ok_or_else(|| DbErr::Custom("attach: the statement answered no row".into()))?;
+        let row = only_row(db, &stmt, "attach").await?;
         Ok::<_, DbErr>(Found {
             inserted: read_count(&row, 0)? > 0,
             left: row.try_get_by_index::<bool>(1)?,
@@ -926,10 +949,7 @@ where
         .to_owned();
     let stmt = with.query(found);
     let outcome = async {
-        let row = db
-            .query_one(&stmt)
-            .await?
-            .ok_or_else(|| DbErr::Custom("toggle: the statement answered no row".into()))?;
+        let row = only_row(db, &stmt, "toggle").await?;
         let count = row.try_get_by_index::<Option<i64>>(2).or_else(|_| {
             row.try_get_by_index::<Option<i32>>(2)
                 .map(|c| c.map(i64::from))
@@ -952,9 +972,10 @@ where
         (true, None) => Err(LinkError::Db(DbErr::Custom(
             "toggle: the pair changed but its counter did not".into(),
         ))),
-        (false, _) if !left_there => Err(missing(&l, Side::Left, left.clone().into())),
-        (false, _) if !right_there => Err(missing(&r, Side::Right, right.clone().into())),
-        (false, _) => Ok(None),
+        (false, _) => match missing_parent::<J>((left_there, right_there), left, right) {
+            Some(e) => Err(e),
+            None => Ok(None),
+        },
     }
 }
 
