@@ -40,7 +40,7 @@ async fn hearts_asked_for_at_once_go_in_one_group_and_each_gets_its_own_answer()
     hearts.heart(bob.id, second.id).await.unwrap();
     let before = hearts.sent();
 
-    let answers = heart_all(
+    let mut answers = heart_all(
         &hearts,
         &[
             (ann.id, first.id),
@@ -53,6 +53,13 @@ async fn hearts_asked_for_at_once_go_in_one_group_and_each_gets_its_own_answer()
         ],
     )
     .await;
+    // The first two ask for the same pair: one hearts it, the other is told it was
+    // hearted already. On a SQLite file they go in one group, in the order asked; on a
+    // server each is a transaction on a connection of its own, and either may commit
+    // first (seen on MariaDB in CI).
+    if t.backend() != DbBackend::Sqlite {
+        answers[..2].sort_by_key(|a| a != "hearted");
+    }
     assert_eq!(
         answers,
         [
