@@ -687,6 +687,18 @@ async fn statements(t: &TestDb, client: &mut Client, path: &str) -> usize {
             eprintln!("{path}: {}", s.sql);
         }
     }
+    // A list's page size is in its text, not bound (`page::limit_in_text` says why).
+    for s in capture
+        .statements
+        .iter()
+        .filter(|s| s.sql.contains("ORDER BY"))
+    {
+        assert!(
+            !s.sql.contains("LIMIT $") && !s.sql.contains("LIMIT ?"),
+            "{path} binds a page's LIMIT: {}",
+            s.sql
+        );
+    }
     capture.count()
 }
 

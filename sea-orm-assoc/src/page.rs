@@ -45,9 +45,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use sea_orm::sea_query::Order;
+use sea_orm::sea_query::{
+    MysqlQueryBuilder, Order, PostgresQueryBuilder, QueryBuilder, QueryStatementBuilder, SqlWriter,
+    SqliteQueryBuilder,
+};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, StatementBuilder, Value,
 };
 
 /// One part of a cursor's key: written to and read from text.
@@ -252,6 +256,27 @@ impl<C: ColumnTrait, A: CursorKey, B: CursorKey> Keyset<C, A, B> {
         select.limit(per.saturating_add(1))
     }
 
+    /// [`Keyset::apply`]'s select, run on `db` and read into `M`s (an entity's `Model`
+    /// or any `FromQueryResult`), with the `LIMIT` written into the statement's text
+    /// ([`limit_in_text`] says why): what [`Keyset::page`] takes.
+    ///
+    /// # Errors
+    /// [`DbErr`] from the database, or a row `M` cannot be read from.
+    pub async fn rows<E, M, Db>(
+        &self,
+        db: &Db,
+        select: Select<E>,
+        at: Option<&Cursor<A, B>>,
+        per: u64,
+    ) -> Result<Vec<M>, DbErr>
+    where
+        E: EntityTrait<Column = C>,
+        M: FromQueryResult,
+        Db: ConnectionTrait,
+    {
+        all_limit_in_text(db, self.apply(select, at, per)).await
+    }
+
     /// The order [`Keyset::apply`] reads the page `at` in: the list's own for the first
     /// page and an `After` cursor, the reverse for a `Before` one. For a query that
     /// wraps `apply`'s and must keep its rows in that order.
@@ -309,5 +334,117 @@ impl<C: ColumnTrait, A: CursorKey, B: CursorKey> Keyset<C, A, B> {
             },
             items: rows,
         }
+    }
+}
+
+/// `query` as a statement for `backend`, each of its `LIMIT`s written into the SQL
+/// text (`LIMIT 11`) instead of bound as a parameter (`LIMIT $3`), as sea-query binds
+/// it. Run it with `db.query_all_raw`, or read models from it with
+/// `M::find_by_statement`.
+///
+/// Why: PostgreSQL plans a prepared statement for its parameters' values the first five
+/// times it runs, then keeps one generic plan if that costs no more. A generic plan
+/// cannot know a bound `LIMIT`'s value, so it prices the statement as if it read far
+/// more rows than a page, and PostgreSQL either keeps planning the statement again at
+/// every run or keeps a plan made for a bigger read (`docs/performance.md`, "Night,
+/// 2026-11-23"). A page size is a number the code chose, never the reader's text, and
+/// an app pages by a few of them, so each stays one prepared statement per connection.
+/// Every other value stays a parameter. The same text runs on SQLite and MySQL, where
+/// a literal `LIMIT` plans as the bound one does.
+///
+/// ```
+/// use sea_orm::{DbBackend, EntityTrait, QuerySelect, QueryTrait};
+/// use sea_orm_assoc::doc_fixture::post;
+/// use sea_orm_assoc::page::limit_in_text;
+///
+/// let select = post::Entity::find_by_id(7).limit(11);
+/// let stmt = limit_in_text(DbBackend::Postgres, select.as_query());
+/// assert!(stmt.sql.ends_with(r#"WHERE "posts"."id" = $1 LIMIT 11"#), "{}", stmt.sql);
+/// assert_eq!(stmt.values.expect("one value").0.len(), 1);
+/// ```
+pub fn limit_in_text<Q>(backend: DbBackend, query: &Q) -> Statement
+where
+    Q: QueryStatementBuilder + StatementBuilder,
+{
+    match backend {
+        DbBackend::Postgres => written(backend, query, &PostgresQueryBuilder),
+        DbBackend::MySql => written(backend, query, &MysqlQueryBuilder),
+        DbBackend::Sqlite => written(backend, query, &SqliteQueryBuilder),
+        // A backend SeaORM adds later: its own way, the limit bound.
+        _ => backend.build(query),
+    }
+}
+
+/// Every row `select` finds, read into `M`s, sent with its `LIMIT`s in the text
+/// ([`limit_in_text`]): `select.into_model::<M>().all(db)` for a list read a page at a
+/// time.
+///
+/// # Errors
+/// [`DbErr`] from the database, or a row `M` cannot be read from.
+pub async fn all_limit_in_text<E, M, Db>(db: &Db, select: Select<E>) -> Result<Vec<M>, DbErr>
+where
+    E: EntityTrait,
+    M: FromQueryResult,
+    Db: ConnectionTrait,
+{
+    let stmt = limit_in_text(db.get_database_backend(), select.as_query());
+    M::find_by_statement(stmt).all(db).await
+}
+
+fn written(
+    backend: DbBackend,
+    query: &impl QueryStatementBuilder,
+    builder: &impl QueryBuilder,
+) -> Statement {
+    let (placeholder, numbered) = builder.placeholder();
+    let mut sql = LimitInText {
+        sql: String::with_capacity(256),
+        values: Vec::new(),
+        placeholder,
+        numbered,
+    };
+    query.build_collect_any_into(builder, &mut sql);
+    Statement::from_sql_and_values(backend, sql.sql, sql.values)
+}
+
+/// sea-query's `SqlWriterValues`, but a `LIMIT`'s value goes into the text. sea-query
+/// writes `" LIMIT "` and then asks for the limit's parameter, so the text just
+/// written says which parameter is a limit.
+struct LimitInText {
+    sql: String,
+    values: Vec<Value>,
+    placeholder: &'static str,
+    numbered: bool,
+}
+
+impl fmt::Write for LimitInText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.sql.write_str(s)
+    }
+}
+
+impl fmt::Display for LimitInText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql)
+    }
+}
+
+impl SqlWriter for LimitInText {
+    fn push_param<T: QueryBuilder>(&mut self, value: Value, _: &T) {
+        if let Value::BigUnsigned(Some(n)) = value
+            && self.sql.ends_with(" LIMIT ")
+        {
+            self.sql.push_str(&n.to_string());
+            return;
+        }
+        self.sql.push_str(self.placeholder);
+        self.values.push(value);
+        if self.numbered {
+            self.sql.push_str(&self.values.len().to_string());
+        }
+    }
+
+    fn as_writer(&mut self) -> &mut dyn fmt::Write {
+        self
     }
 }

@@ -527,20 +527,21 @@ async fn keyset_pages_walk_the_whole_list_both_ways_with_ties_and_refuse_bad_cur
         .collect();
     expected.sort_by(|x, y| y.cmp(x));
 
-    // Forwards, five a page.
+    // Forwards, five a page, read by `Keyset::rows`: the `LIMIT` in the text.
     let mut seen = Vec::new();
     let mut at: Option<Cursor<String, i64>> = None;
     let mut pages = 0;
     loop {
         let (rows, sent) = b
             .log
-            .capture(
-                keyset
-                    .apply(post::Entity::find(), at.as_ref(), 5)
-                    .all(&b.db),
-            )
+            .capture(keyset.rows::<_, post::Model, _>(&b.db, post::Entity::find(), at.as_ref(), 5))
             .await;
         assert_eq!(sent.count(), 1, "one statement a page");
+        let sql = &sent.statements[0].sql;
+        assert!(
+            sql.ends_with(" LIMIT 6"),
+            "the page size in the text: {sql}"
+        );
         let page = keyset.page(rows.unwrap(), at.as_ref(), 5, key);
         assert_eq!(page.newer.is_some(), pages > 0);
         seen.extend(page.items.iter().map(key));
@@ -553,7 +554,7 @@ async fn keyset_pages_walk_the_whole_list_both_ways_with_ties_and_refuse_bad_cur
     assert_eq!(pages, 5);
     assert_eq!(seen, expected, "every row once, in order");
 
-    // Backwards from the last page.
+    // Backwards from the last page, read by `apply` with the limit bound: the same rows.
     let mut back = Vec::new();
     let mut at = Some(Cursor::Before(expected[20].0.clone(), expected[20].1));
     while let Some(cursor) = at {

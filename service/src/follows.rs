@@ -359,9 +359,6 @@ async fn users_page<C: ConnectionTrait>(
     per: u64,
 ) -> Result<Page<user::Model, String, i32>, DbErr> {
     let keyset = Keyset::oldest_first(user::Column::Username, user::Column::Id);
-    let rows = keyset
-        .apply(people(pick, by, user_id), at, per)
-        .all(db)
-        .await?;
+    let rows: Vec<user::Model> = keyset.rows(db, people(pick, by, user_id), at, per).await?;
     Ok(keyset.page(rows, at, per, |u: &user::Model| (u.username.clone(), u.id)))
 }

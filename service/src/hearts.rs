@@ -19,6 +19,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::assoc::page::limit_in_text;
 use crate::assoc::{self, Attached, LinkError, Side, Toggled};
 use crate::follows::{self, FollowCounts};
 use crate::paging::TimeCursor;
@@ -287,10 +288,8 @@ pub async fn user_page_at<C: ConnectionTrait>(
             return Ok(None);
         };
         let own = tweet::Entity::find().filter(tweet::Column::UserId.eq(user_id));
-        let rows = keyset
-            .apply(crate::tweets::with_star(own, viewer)?, at, per)
-            .into_model::<StarredRow>()
-            .all(db)
+        let rows: Vec<StarredRow> = keyset
+            .rows(db, crate::tweets::with_star(own, viewer)?, at, per)
             .await?;
         (profile, rows)
     };
@@ -363,7 +362,9 @@ async fn user_page_joined<C: ConnectionTrait>(
         .order_by((PAGE, format!("{PRE}created_at")), order.clone())
         .order_by((PAGE, format!("{PRE}id")), order)
         .to_owned();
-    let found = db.query_all(&statement).await?;
+    let found = db
+        .query_all_raw(limit_in_text(db.get_database_backend(), &statement))
+        .await?;
     let Some(first) = found.first() else {
         return Ok(None);
     };

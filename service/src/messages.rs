@@ -193,7 +193,7 @@ async fn messages_page<C: ConnectionTrait>(
     at: Option<&TimeCursor>,
     per: u64,
 ) -> Result<Page<MessageView, DateTimeUtc, i32>, DbErr> {
-    let rows = keyset.apply(messages, at, per).all(db).await?;
+    let rows: Vec<message::Model> = keyset.rows(db, messages, at, per).await?;
     let page = keyset.page(rows, at, per, |m: &message::Model| (m.created_at, m.id));
     Ok(Page {
         items: with_people(db, page.items).await?,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::assoc::error::is_foreign_key_violation;
-use crate::assoc::page::Keyset;
+use crate::assoc::page::{Keyset, all_limit_in_text};
 use crate::assoc::{self, DestroyError};
 use crate::input::TweetBody;
 use crate::paging::{Page, TimeCursor};
@@ -236,11 +236,7 @@ pub(crate) async fn listed_page<C: ConnectionTrait>(
     per: u64,
 ) -> Result<Page<Listed, DateTimeUtc, i32>, DbErr> {
     let keyset = tweet_keyset();
-    let rows = keyset
-        .apply(listed(tweets, viewer)?, at, per)
-        .into_model::<ListedRow>()
-        .all(db)
-        .await?;
+    let rows: Vec<ListedRow> = keyset.rows(db, listed(tweets, viewer)?, at, per).await?;
     let listed = rows.into_iter().map(Listed::from).collect();
     Ok(keyset.page(listed, at, per, |l: &Listed| {
         (l.tweet.created_at, l.tweet.id)
@@ -270,12 +266,10 @@ pub(crate) async fn newest_listed<C: ConnectionTrait>(
     viewer: Option<i32>,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    let rows = listed(tweets, viewer)?
+    let select = listed(tweets, viewer)?
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id)
-        .limit(limit)
-        .into_model::<ListedRow>()
-        .all(db)
-        .await?;
+        .limit(limit);
+    let rows: Vec<ListedRow> = all_limit_in_text(db, select).await?;
     Ok(rows.into_iter().map(Listed::from).collect())
 }
