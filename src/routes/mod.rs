@@ -86,7 +86,7 @@ pub fn page(status: axum::http::StatusCode, template: &impl Template) -> AppResu
 
 /// Room for a whole page before rendering starts. `Template::render` starts from the
 /// template's own text (a few KB) and doubles as it goes; a page of 30 tweets is
-/// about 33 KB, so it was copied four times on the way, 3.5 % of the instructions of
+/// about 33 KB, so it was copied four times on the way, 3.3 % of the instructions of
 /// a signed-in `GET /` on SQLite (callgrind, docs/performance.md). A longer page
 /// grows as before.
 const PAGE_BYTES: usize = 40 * 1024;
