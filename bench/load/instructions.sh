@@ -13,11 +13,13 @@
 # Seeds a SQLite file at scale 1 once (/tmp/fwitter-instructions-seed.db, kept for the
 # next run; delete it after changing the schema or the seed), then twice: starts BIN
 # under callgrind on a copy of it, signs user2 in through the form, sends N GETs of
-# PATH with curl, one at a time, and stops the server. Startup and sign-in are the
-# same in both runs, so (Ir after N2 - Ir after N1) / (N2 - N1) is one request's count,
-# all threads included (SQLite runs on the server's own threads). The callgrind files
-# stay in /tmp for callgrind_annotate.
+# PATH with curl, one at a time, and stops the server; it stops with an error if the
+# server does not start, the sign-in fails or a request answers 4xx or 5xx. Startup
+# and sign-in are the same in both runs, so (Ir after N2 - Ir after N1) / (N2 - N1) is
+# one request's count, all threads included (SQLite runs on the server's own
+# threads). The callgrind files stay in /tmp for callgrind_annotate.
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside count's $(..) stops the script, not a wrong count
 
 BIN=${1:?usage: $0 BIN [PATH] [N1] [N2]}
 REQ_PATH=${2:-/}
@@ -43,16 +45,26 @@ count() { # N: the program's total instructions after N requests
   valgrind --tool=callgrind --callgrind-out-file="$out" \
     "$BIN" --database-url "sqlite://$RUN" --addr "127.0.0.1:$PORT" >/tmp/fwitter-instructions.log 2>&1 &
   pid=$!
-  for _ in $(seq 600); do curl -fsS -o /dev/null "$BASE/users/1" 2>/dev/null && break; sleep 0.5; done
+  trap "kill $pid 2>/dev/null || true" EXIT # $pid written in now: count's locals are gone when it fires
+  local up=0
+  for _ in $(seq 600); do
+    if curl -fsS -o /dev/null "$BASE/users/1" 2>/dev/null; then up=1; break; fi
+    sleep 0.5
+  done
+  (( up )) || { echo "the server did not answer on $BASE (log: /tmp/fwitter-instructions.log)" >&2; exit 1; }
   jar=$(mktemp)
   form=$(curl -fsS -c "$jar" -b "$jar" "$BASE/signin")
   token=$(grep -o 'name="csrf" value="[^"]*"' <<<"$form" | sed 's/.*value="//;s/"$//')
   curl -sS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$token" \
     --data-urlencode username=user2 --data-urlencode password=fwitter-demo "$BASE/signin"
+  # Signed out, GET / would be the recent tweets, not the feed: check before counting.
+  grep -q 'action="/signout"' <<<"$(curl -fsS -b "$jar" "$BASE/")" \
+    || { echo "signing user2 in through the form failed" >&2; exit 1; }
   for _ in $(seq "$n"); do curl -fsS -o /dev/null -b "$jar" "$BASE$REQ_PATH"; done
   rm -f "$jar"
   kill -TERM "$pid"
   wait "$pid" || true
+  trap - EXIT
   awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
 
