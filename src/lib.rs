@@ -22,6 +22,7 @@ use axum::middleware;
 use service::assoc::QueryLog;
 use service::group_commit::HeartWriter;
 use service::held::Held;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -81,8 +82,16 @@ impl AppState {
 /// debug builds) a warning when a request repeats one statement shape. Outermost: a
 /// request log (method, path, status, latency; `tower_http=info`, on by default in
 /// `main`), and a panic becomes the 500 page instead of a dropped connection.
+///
+/// The middleware wraps the routed app once, around the whole `Router`, not with
+/// `Router::layer`, which wraps every route's handler in every layer, each in a box
+/// of its own: axum then clones each route's chain of boxes at each level of the
+/// chain for every request, a few hundred allocations a request here
+/// (`bench/load/instructions.sh` and docs/performance.md, "Small hours,
+/// 2026-11-24"). Every request, a matched route or not, passes the same layers in
+/// the same order as before.
 pub fn app(state: AppState) -> Router {
-    let router = Router::new()
+    let routes = Router::new()
         .merge(routes::home::router())
         .merge(routes::accounts::router())
         .merge(routes::users::router())
@@ -91,22 +100,26 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::messages::router())
         .merge(routes::assets::router())
         .fallback(routes::not_found)
+        .with_state(state.clone());
+    // Outermost first, as `ServiceBuilder` lists them: the body limit is in place
+    // before the CSRF check reads a form.
+    let checked = ServiceBuilder::new()
+        .layer(DefaultBodyLimit::max(extract::MAX_FORM_BYTES))
         .layer(middleware::from_fn(auth::verify_csrf))
-        .layer(DefaultBodyLimit::max(extract::MAX_FORM_BYTES));
-    let router = if cfg!(debug_assertions) {
-        router.layer(middleware::from_fn_with_state(
-            state.clone(),
-            routes::watch_queries,
-        ))
-    } else {
-        router
-    };
-    router
-        .layer(middleware::from_fn_with_state(
-            state.session_key.clone(),
-            session::layer,
-        ))
-        .layer(middleware::from_fn(routes::retry_reads))
+        .service(routes);
+    let watched = ServiceBuilder::new()
+        .option_layer(
+            cfg!(debug_assertions)
+                .then(|| middleware::from_fn_with_state(state.clone(), routes::watch_queries)),
+        )
+        .service(checked);
+    let layered = ServiceBuilder::new()
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+        )
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("a handler panicked");
@@ -115,11 +128,11 @@ pub fn app(state: AppState) -> Router {
                 ))
             },
         ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO))
-                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
-        )
-        .with_state(state)
+        .layer(middleware::from_fn(routes::retry_reads))
+        .layer(middleware::from_fn_with_state(
+            state.session_key.clone(),
+            session::layer,
+        ))
+        .service(watched);
+    Router::new().fallback_service(layered)
 }
