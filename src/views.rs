@@ -6,7 +6,7 @@ use crate::routes::Pager;
 use crate::session::Session;
 use askama::Template;
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use entity::{tweet, user};
 use service::follows::FollowCounts;
 use service::messages::MessageView;
@@ -42,18 +42,44 @@ impl Layout {
     }
 }
 
-/// The date format of every list, parsed once: `DateTime::format` parses its pattern
-/// again at each call, which a flat profile of the SQLite feed (31 dates a page) put
-/// at 2.6 % of the server's CPU (`docs/performance.md`, "Night, 2026-11-23").
+/// The date format of every list, parsed once, for the years [`list_date`] does not
+/// write itself.
 static LIST_DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| {
     StrftimeItems::new("%Y-%m-%d %H:%M UTC")
         .parse()
         .expect("the list date format is valid")
 });
 
-/// A date as the lists show it: `2026-11-23 21:05 UTC`.
+/// A date as the lists show it: `2026-11-23 21:05 UTC`, what chrono's
+/// `%Y-%m-%d %H:%M UTC` writes. Years 0 to 9999 are written digit by digit: chrono's
+/// formatter, even with its pattern parsed once, took about 1,900 instructions a
+/// date, 4.7 % of a feed page of 31 (`bench/load/instructions.sh`, docs/performance.md,
+/// "Small hours, 2026-11-24"). Other years (chrono writes `+12345`) go through chrono.
 fn list_date(at: &DateTime<Utc>) -> String {
-    at.format_with_items(LIST_DATE.iter()).to_string()
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        return at.format_with_items(LIST_DATE.iter()).to_string();
+    }
+    let year = year.unsigned_abs();
+    let mut text = String::with_capacity(20);
+    for (part, sep) in [
+        (year / 100, ""),
+        (year % 100, "-"),
+        (at.month(), "-"),
+        (at.day(), " "),
+        (at.hour(), ":"),
+        (at.minute(), " UTC"),
+    ] {
+        text.push(digit(part / 10));
+        text.push(digit(part % 10));
+        text.push_str(sep);
+    }
+    text
+}
+
+/// The decimal digit `n` (0 to 9).
+fn digit(n: u32) -> char {
+    char::from_digit(n, 10).unwrap_or('?')
 }
 
 /// One tweet in a list: "content at date with N hearts", the star, and the buttons.
@@ -228,11 +254,23 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 3, 9, 5, 59).unwrap();
         assert_eq!(list_date(&at), "2026-11-03 09:05 UTC");
         for at in [
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
             Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(999, 10, 9, 10, 10, 0).unwrap(),
             Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
             Utc.with_ymd_and_hms(12345, 6, 7, 8, 9, 10).unwrap(),
+            Utc.with_ymd_and_hms(-1, 6, 7, 8, 9, 10).unwrap(),
         ] {
             assert_eq!(list_date(&at), at.format("%Y-%m-%d %H:%M UTC").to_string());
+        }
+    }
+
+    proptest::proptest! {
+        /// Any second from the year -2000 to 12000, as chrono writes it.
+        #[test]
+        fn any_list_date_reads_as_chrono_formats_it(secs in -125_000_000_000_i64..316_000_000_000) {
+            let at = Utc.timestamp_opt(secs, 0).unwrap();
+            proptest::prop_assert_eq!(list_date(&at), at.format("%Y-%m-%d %H:%M UTC").to_string());
         }
     }
 }
