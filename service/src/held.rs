@@ -248,15 +248,23 @@ impl managed::Manager for Manager {
     type Type = Conn;
     type Error = sqlx::Error;
 
-    async fn create(&self) -> Result<Conn, sqlx::Error> {
-        Ok(match &self.options {
-            Options::Sqlite(o) => {
-                let mut conn = SqliteConnection::connect_with(o).await?;
-                db::plan_once(&mut conn).await?;
-                Conn::Sqlite(conn)
-            }
-            Options::Postgres(o) => Conn::Postgres(PgConnection::connect_with(o).await?),
-            Options::MySql(o) => Conn::MySql(MySqlConnection::connect_with(o).await?),
+    // `create` and the ping in `recycle` are boxed. deadpool's `Pool::get` holds both
+    // futures inline, and a connect future is kilobytes: unboxed, every `get` (every
+    // statement) was a 13 KB future, copied whole into the box `async_trait` gives
+    // each `query_*_raw` call, 2.4 % of a feed page's instructions in `memcpy`
+    // (docs/performance.md, "Small hours, 2026-11-24"). Boxed, only a connect or a
+    // ping, both rare, pays an allocation.
+    fn create(&self) -> impl Future<Output = Result<Conn, sqlx::Error>> + Send {
+        Box::pin(async move {
+            Ok(match &self.options {
+                Options::Sqlite(o) => {
+                    let mut conn = SqliteConnection::connect_with(o).await?;
+                    db::plan_once(&mut conn).await?;
+                    Conn::Sqlite(conn)
+                }
+                Options::Postgres(o) => Conn::Postgres(PgConnection::connect_with(o).await?),
+                Options::MySql(o) => Conn::MySql(MySqlConnection::connect_with(o).await?),
+            })
         })
     }
 
@@ -268,11 +276,14 @@ impl managed::Manager for Manager {
             return Err(RecycleError::message("left inside a transaction"));
         }
         if metrics.last_used() >= db::PING_IF_IDLE_FOR {
-            let pinged = match conn {
-                Conn::Sqlite(c) => c.ping().await,
-                Conn::Postgres(c) => c.ping().await,
-                Conn::MySql(c) => c.ping().await,
-            };
+            let pinged = Box::pin(async {
+                match conn {
+                    Conn::Sqlite(c) => c.ping().await,
+                    Conn::Postgres(c) => c.ping().await,
+                    Conn::MySql(c) => c.ping().await,
+                }
+            })
+            .await;
             pinged.map_err(RecycleError::Backend)?;
         }
         Ok(())
