@@ -151,7 +151,13 @@ impl<A: CursorKey, B: CursorKey> Cursor<A, B> {
 }
 
 fn hex(text: &str) -> String {
-    text.bytes().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * text.len());
+    for b in text.bytes() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 fn unhex(text: &str) -> Result<String, BadCursor> {
