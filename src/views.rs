@@ -15,9 +15,46 @@ use std::sync::LazyLock;
 pub struct Layout {
     pub title: String,
     pub me: Option<Me>,
-    pub csrf: String,
+    pub csrf: Token,
     pub flash: Option<String>,
 }
+
+/// A session's CSRF token as a page writes it, twice in each row of a list:
+/// letters and digits (`session::new_token` writes 64 hex digits), which HTML never
+/// needs to escape, so askama is told not to (`HtmlSafe`) and skips its escaper.
+/// Escaping it about 65 times took 4 % of a feed page's instructions
+/// (`bench/load/instructions.sh`, docs/performance.md, "Small hours, 2026-11-24").
+/// Anything else, which only a leaked secret could put in the sealed cookie, is
+/// escaped here, once.
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: String) -> Self {
+        if token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Token(token);
+        }
+        let mut escaped = String::with_capacity(token.len());
+        for c in token.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#x27;"),
+                c => escaped.push(c),
+            }
+        }
+        Token(escaped)
+    }
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Token {}
 
 pub struct Me {
     pub id: i32,
@@ -32,7 +69,7 @@ impl Layout {
                 id: u.id,
                 username: u.username.clone(),
             }),
-            csrf: session.csrf_token(),
+            csrf: Token::new(session.csrf_token()),
             flash: session.take_flash(),
         }
     }
@@ -263,6 +300,17 @@ mod tests {
         ] {
             assert_eq!(list_date(&at), at.format("%Y-%m-%d %H:%M UTC").to_string());
         }
+    }
+
+    #[test]
+    fn a_token_is_written_as_it_is_when_html_needs_no_escape_and_escaped_otherwise() {
+        use super::Token;
+        let hex = crate::session::new_token();
+        assert_eq!(Token::new(hex.clone()).to_string(), hex);
+        assert_eq!(
+            Token::new(r#"a"><script>&'"#.to_owned()).to_string(),
+            "a&quot;&gt;&lt;script&gt;&amp;&#x27;"
+        );
     }
 
     proptest::proptest! {
