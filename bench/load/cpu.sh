@@ -36,6 +36,8 @@ command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq cur
 if curl -s -o /dev/null "$BASE/"; then echo "something already listens on $BASE" >&2; exit 1; fi
 [[ -f "$SEED" ]] || "$1" --database-url "sqlite://$SEED?mode=rwc" seed --scale 1 >/dev/null
 TICK=$(getconf CLK_TCK)
+# shellcheck source=bench/load/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 ticks() { # PID: its user and kernel clock ticks, all threads (fields 14 and 15 of stat,
   # counted after the command name, which ends at the last ')')
@@ -45,29 +47,14 @@ ticks() { # PID: its user and kernel clock ticks, all threads (fields 14 and 15 
 }
 
 measure() { # BIN: one line of results
-  local bin=$1 pid jar form token cookie u0 s0 u1 s1 out reqs rps
-  rm -f "$RUN" "$RUN"-wal "$RUN"-shm
-  cp "$SEED" "$RUN"
+  local bin=$1 pid cookie u0 s0 u1 s1 out reqs rps
+  copy_seed "$SEED" "$RUN"
   RUST_LOG=warn "$bin" --database-url "sqlite://$RUN" --addr "127.0.0.1:$PORT" \
     --secret-key-file /tmp/fwitter-cpu.key >/tmp/fwitter-cpu.log 2>&1 &
   pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT # $pid written in now: measure's locals are gone when it fires
-  local up=0
-  for _ in $(seq 100); do
-    if curl -fsS -o /dev/null "$BASE/users/1" 2>/dev/null; then up=1; break; fi
-    sleep 0.2
-  done
-  (( up )) || { echo "the server did not answer on $BASE (log: /tmp/fwitter-cpu.log)" >&2; exit 1; }
-  jar=$(mktemp)
-  form=$(curl -fsS -c "$jar" -b "$jar" "$BASE/signin")
-  token=$(grep -o 'name="csrf" value="[^"]*"' <<<"$form" | sed 's/.*value="//;s/"$//')
-  curl -sS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$token" \
-    --data-urlencode username=user2 --data-urlencode password=fwitter-demo "$BASE/signin"
-  # curl writes an HttpOnly cookie on a line starting "#HttpOnly_": not a comment.
-  cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s=%s; ", $6, $7 }')
-  rm -f "$jar"
-  grep -q 'action="/signout"' <<<"$(curl -fsS -H "Cookie: $cookie" "$BASE/")" \
-    || { echo "signing user2 in through the form failed" >&2; exit 1; }
+  wait_for_server "$BASE" 100 0.2 /tmp/fwitter-cpu.log
+  cookie=$(sign_in_user2 "$BASE")
   wrk -t1 -c"$CONNS" -d3s -H "Cookie: $cookie" "$BASE$REQ_PATH" >/dev/null
   read -r u0 s0 <<<"$(ticks "$pid")"
   out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" -H "Cookie: $cookie" "$BASE$REQ_PATH")

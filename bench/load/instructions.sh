@@ -35,33 +35,22 @@ command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
 if curl -s -o /dev/null "$BASE/"; then echo "something already listens on $BASE" >&2; exit 1; fi
 
+# shellcheck source=bench/load/lib.sh
+source "$(dirname "$0")/lib.sh"
+
 [[ -f "$SEED" ]] || "$BIN" --database-url "sqlite://$SEED?mode=rwc" seed --scale 1 >/dev/null
 
 count() { # N: the program's total instructions after N requests
-  local n=$1 out pid jar form token
+  local n=$1 out pid cookie
   out=/tmp/fwitter-instructions-$(basename "$BIN")-$n.cg
-  rm -f "$RUN" "$RUN"-wal "$RUN"-shm
-  cp "$SEED" "$RUN"
+  copy_seed "$SEED" "$RUN"
   valgrind --tool=callgrind --callgrind-out-file="$out" \
     "$BIN" --database-url "sqlite://$RUN" --addr "127.0.0.1:$PORT" >/tmp/fwitter-instructions.log 2>&1 &
   pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT # $pid written in now: count's locals are gone when it fires
-  local up=0
-  for _ in $(seq 600); do
-    if curl -fsS -o /dev/null "$BASE/users/1" 2>/dev/null; then up=1; break; fi
-    sleep 0.5
-  done
-  (( up )) || { echo "the server did not answer on $BASE (log: /tmp/fwitter-instructions.log)" >&2; exit 1; }
-  jar=$(mktemp)
-  form=$(curl -fsS -c "$jar" -b "$jar" "$BASE/signin")
-  token=$(grep -o 'name="csrf" value="[^"]*"' <<<"$form" | sed 's/.*value="//;s/"$//')
-  curl -sS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$token" \
-    --data-urlencode username=user2 --data-urlencode password=fwitter-demo "$BASE/signin"
-  # Signed out, GET / would be the recent tweets, not the feed: check before counting.
-  grep -q 'action="/signout"' <<<"$(curl -fsS -b "$jar" "$BASE/")" \
-    || { echo "signing user2 in through the form failed" >&2; exit 1; }
-  for _ in $(seq "$n"); do curl -fsS -o /dev/null -b "$jar" "$BASE$REQ_PATH"; done
-  rm -f "$jar"
+  wait_for_server "$BASE" 600 0.5 /tmp/fwitter-instructions.log
+  cookie=$(sign_in_user2 "$BASE")
+  for _ in $(seq "$n"); do curl -fsS -o /dev/null -H "Cookie: $cookie" "$BASE$REQ_PATH"; done
   kill -TERM "$pid"
   wait "$pid" || true
   trap - EXIT
