@@ -32,12 +32,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let pools = service::db::connect_pools(&config.database_url).await?;
-    let db = &pools.orm;
-    Migrator::up(db, None).await?;
+    Migrator::up(&pools.orm, None).await?;
     tracing::info!(database = %config.database_url, "migrated");
 
     match config.command {
-        Some(Command::Seed { scale }) => fwitter::seed::run(db, scale).await?,
+        Some(Command::Seed { scale }) => {
+            fwitter::seed::run(&pools.orm, scale).await?;
+            pools.close().await?;
+        }
         Some(Command::Console { sandbox, e }) => {
             let mut db = pools.orm;
             let log = service::assoc::QueryLog::install(&mut db);

@@ -1,8 +1,9 @@
 # Sourced by instructions.sh and cpu.sh: a fresh copy of the seeded file, wait for a
 # fwitter server, and sign user2 in through the real form, as a visitor's browser does.
 
-copy_seed() { # SEED RUN: RUN becomes a copy of SEED, its write-ahead log included: `fwitter
-  # seed` can exit with its last writes (the demo password's hash) still in SEED-wal,
+copy_seed() { # SEED RUN: RUN becomes a copy of SEED, its write-ahead log included. `fwitter
+  # seed` now empties the log before it exits (tests/seed.rs), but a seed file made by
+  # an older build can hold its last writes (the demo password's hash) in SEED-wal,
   # and a copy of the main file alone then has users nobody can sign in as
   local seed=$1 run=$2
   rm -f "$run" "$run"-wal "$run"-shm

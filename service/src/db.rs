@@ -300,6 +300,48 @@ pub async fn connect_pools(url: &str) -> Result<Pools, DbErr> {
     Ok(Pools { read, write, orm })
 }
 
+impl Pools {
+    /// Closes every connection the pools hold, the held ones first, then SeaORM's
+    /// (a program that exits without it leaves SQLite's connections unclosed).
+    ///
+    /// # Errors
+    /// [`DbErr`] from closing SeaORM's pool.
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.read.close();
+        self.write.close();
+        self.orm.close().await
+    }
+}
+
+/// On a SQLite file, copies the write-ahead log into the database file and empties
+/// the log (`PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone holds every commit:
+/// what a bulk load such as the seed does last. A program that exits while another
+/// connection to the file is open (the write pool's checkpointer) would otherwise
+/// leave its last commits in `<file>-wal` only, and a copy of the file without it
+/// would lack them. Elsewhere (in memory, or on a server) it does nothing.
+///
+/// # Errors
+/// [`DbErr`] from the database, or [`DbErr::Custom`] when another connection kept the
+/// log from being copied whole (SQLite's `busy`); the commits are safe in the log
+/// either way.
+pub async fn checkpoint_file<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let sql = "PRAGMA wal_checkpoint(TRUNCATE)";
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("{sql} answered no row")))?;
+    let busy: i32 = row.try_get_by_index(0)?;
+    if busy != 0 {
+        return Err(DbErr::Custom(format!(
+            "{sql}: another connection kept SQLite from copying its whole log into the file"
+        )));
+    }
+    Ok(())
+}
+
 /// Refreshes the planner's statistics after a bulk load, so the hot queries are
 /// planned with real row counts (on PostgreSQL, without it the feed was planned as
 /// sequential scans of `tweets` and `users`): `ANALYZE` on PostgreSQL and SQLite,
