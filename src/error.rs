@@ -138,7 +138,9 @@ impl From<service::hearts::HeartError> for AppError {
     fn from(e: service::hearts::HeartError) -> Self {
         use service::hearts::HeartError;
         match e {
-            HeartError::TweetNotFound(_) | HeartError::UserNotFound(_) => AppError::NotFound,
+            HeartError::TweetNotFound(_) => AppError::NotFound,
+            // The signed-in user was deleted since signing in: the session is stale.
+            HeartError::UserNotFound(_) => AppError::SignInRequired,
             HeartError::AlreadyHearted { .. } => {
                 AppError::Unprocessable("You have already hearted this tweet.".into())
             }

@@ -466,6 +466,47 @@ async fn the_star_toggles_with_json_and_works_as_a_plain_form() {
 }
 
 #[tokio::test]
+async fn the_star_reads_no_user_row_and_a_deleted_users_star_must_sign_in_again() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    ann.sign_up("ann").await;
+    let tweet = ann.tweet("star me").await;
+    let mut bob = Client::new(&t);
+    let bob_id = bob.sign_up("bob").await;
+    let token = bob.csrf.clone();
+
+    // The sealed session names bob; the toggle's own write checks that he exists, so
+    // the user's row (RequireUser's lookup, which reads the username) is not read.
+    let (page, sent) = t.log.capture(bob.star(tweet, token.as_deref())).await;
+    assert_eq!(page.body, r#"{"hearted":true,"count":1}"#);
+    assert!(
+        sent.statements.iter().all(|s| !s.sql.contains("username")),
+        "{:#?}",
+        sent.statements
+    );
+
+    // Bob is deleted (his heart with him); his cookie still opens, but his star is
+    // refused as a stale session, with JSON asked for or not, and writes nothing.
+    service::users::destroy_user(&t.db, bob_id).await.unwrap();
+    assert_eq!(hearts_of(&t, tweet).await, 0);
+    let before = all_rows(&t).await;
+    let page = bob.star(tweet, token.as_deref()).await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/signin"))
+    );
+    let page = bob
+        .post(&format!("/tweets/{tweet}/star"), &[("back", "/")])
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/signin"))
+    );
+    assert_eq!(all_rows(&t).await, before, "nothing was written");
+    assert_eq!(hearts_of(&t, tweet).await, 0);
+}
+
+#[tokio::test]
 async fn a_tweet_is_escaped_and_bad_tweets_re_render_the_form() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use service::hearts::HeartError;
 
 use crate::AppState;
-use crate::auth::{RequireUser, RequireUserId};
+use crate::auth::RequireUserId;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path};
 
@@ -56,14 +56,16 @@ async fn heart(
     Ok(super::back_to(form.back.as_deref(), "/").into_response())
 }
 
+/// As [`heart`], the user's row is not read first: the toggle's own write checks that
+/// the signed-in user still exists (a deleted user's session must sign in again).
 async fn star(
     State(state): State<AppState>,
-    RequireUser(me): RequireUser,
+    RequireUserId(me): RequireUserId,
     Path(id): Path<i32>,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let toggled = service::hearts::toggle_heart(&state.writer, me.id, id).await?;
+    let toggled = service::hearts::toggle_heart(&state.writer, me, id).await?;
     let wants_json = headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
