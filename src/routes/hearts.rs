@@ -14,7 +14,7 @@ use service::hearts::HeartError;
 
 use crate::AppState;
 use crate::auth::RequireUserId;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::{Form, Path};
 
 pub fn router() -> Router<AppState> {
@@ -48,10 +48,8 @@ async fn heart(
         Err(HeartError::AlreadyHearted { .. }) => {
             session.set_flash("You have already hearted this tweet.")
         }
-        Err(HeartError::TweetNotFound(_)) => return Err(AppError::NotFound),
-        // The signed-in user was deleted since signing in: the session is stale.
-        Err(HeartError::UserNotFound(_)) => return Err(AppError::SignInRequired),
-        Err(HeartError::Db(e)) => return Err(e.into()),
+        // A missing tweet is a 404; a user deleted since signing in must sign in again.
+        Err(e) => return Err(e.into()),
     }
     Ok(super::back_to(form.back.as_deref(), "/").into_response())
 }
