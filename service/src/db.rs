@@ -315,32 +315,49 @@ impl Pools {
 
 /// On a SQLite file, copies the write-ahead log into the database file and empties
 /// the log (`PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone holds every commit:
-/// what a bulk load such as the seed does last. A program that exits while another
-/// connection to the file is open (the write pool's checkpointer) would otherwise
-/// leave its last commits in `<file>-wal` only, and a copy of the file without it
-/// would lack them. Elsewhere (in memory, or on a server) it does nothing.
+/// what a bulk load such as the seed does last, and the server when it stops. A
+/// program that exits while another connection to the file is open (the write pool's
+/// checkpointer) would otherwise leave its last commits in `<file>-wal` only, and a
+/// copy of the file without it would lack them. Elsewhere (in memory, or on a server)
+/// it does nothing.
+///
+/// While another connection is checkpointing the same file (the write pool's own
+/// checkpointer, every 10 ms while the log grows), SQLite answers `busy` at once: its
+/// busy timeout waits for readers and the writer, not for the checkpoint lock. So a
+/// `busy` answer is asked again every 10 ms, for up to [`CHECKPOINT_FILE_PATIENCE`].
+/// (The seed once failed here on its last statement, its rows all written.)
 ///
 /// # Errors
-/// [`DbErr`] from the database, or [`DbErr::Custom`] when another connection kept the
-/// log from being copied whole (SQLite's `busy`); the commits are safe in the log
-/// either way.
+/// [`DbErr`] from the database, or [`DbErr::Custom`] when other connections kept the
+/// log from being copied whole for that long; the commits are safe in the log either
+/// way.
 pub async fn checkpoint_file<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(());
     }
     let sql = "PRAGMA wal_checkpoint(TRUNCATE)";
-    let row = db
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
-        .await?
-        .ok_or_else(|| DbErr::Custom(format!("{sql} answered no row")))?;
-    let busy: i32 = row.try_get_by_index(0)?;
-    if busy != 0 {
-        return Err(DbErr::Custom(format!(
-            "{sql}: another connection kept SQLite from copying its whole log into the file"
-        )));
+    let deadline = tokio::time::Instant::now() + CHECKPOINT_FILE_PATIENCE;
+    loop {
+        let row = db
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await?
+            .ok_or_else(|| DbErr::Custom(format!("{sql} answered no row")))?;
+        let busy: i32 = row.try_get_by_index(0)?;
+        if busy == 0 {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(DbErr::Custom(format!(
+                "{sql}: other connections kept SQLite from copying its whole log into the \
+                 file for {CHECKPOINT_FILE_PATIENCE:?}; every commit is still in the log"
+            )));
+        }
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
     }
-    Ok(())
 }
+
+/// How long [`checkpoint_file`] asks again while SQLite answers `busy`.
+pub const CHECKPOINT_FILE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Refreshes the planner's statistics after a bulk load, so the hot queries are
 /// planned with real row counts (on PostgreSQL, without it the feed was planned as

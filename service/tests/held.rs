@@ -540,3 +540,59 @@ async fn on_a_sqlite_file_the_writer_leaves_its_checkpoints_to_a_connection_of_t
     let done = service::db::checkpoint(&mut conn).await.unwrap();
     assert_eq!(done.copied, done.log, "{done:?}");
 }
+
+/// `checkpoint_file` (the seed's last statement, and the server's when it stops)
+/// empties the log even while another connection is checkpointing the same file, as
+/// the write pool's checkpointer does every 10 ms while the log grows: SQLite then
+/// answers `busy` at once, and the seed once failed on it with every row written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoint_file_empties_the_log_while_another_connection_checkpoints_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let t = fresh().await;
+    let backend = t.backend();
+    if backend != DbBackend::Sqlite {
+        return;
+    }
+    let file: String = t
+        .reads
+        .query_one_raw(select(backend, "PRAGMA database_list"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "file")
+        .unwrap();
+    // Checkpoints beside the writer's own checkpointer, as often as they can go.
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let beside = tokio::spawn({
+        let (stop, rounds) = (stop.clone(), rounds.clone());
+        let url = format!("sqlite://{file}");
+        async move {
+            use sea_orm::sqlx::Connection;
+            let mut conn = sea_orm::sqlx::SqliteConnection::connect(&url)
+                .await
+                .unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                service::db::checkpoint(&mut conn).await.unwrap();
+                rounds.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let ann = seed::user(&t.db, "ann").await;
+    for i in 0..100 {
+        post(&t.writes, ann.id, &format!("tweet {i}")).await;
+        service::db::checkpoint_file(&t.db)
+            .await
+            .unwrap_or_else(|e| panic!("after tweet {i}: {e}"));
+    }
+    stop.store(true, Ordering::Relaxed);
+    beside.await.unwrap();
+    assert!(
+        rounds.load(Ordering::Relaxed) > 100,
+        "the other connection checkpointed throughout"
+    );
+    let log = std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len());
+    assert_eq!(log, 0, "the log is left empty");
+    assert_eq!(tweets_in_the_file(&file).await, 100);
+}
