@@ -53,12 +53,55 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }?;
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("serving fwitter on http://{}", listener.local_addr()?);
+            // The app state takes the pools; these clones close them once it is done.
+            let (read, write, orm) = (pools.read.clone(), pools.write.clone(), pools.orm.clone());
             axum::serve(listener, app(AppState::new(pools, key)))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+                .with_graceful_shutdown(stop_signal())
                 .await?;
+            tracing::info!("stopped: every request answered; closing the database");
+            read.close();
+            write.close();
+            // On a SQLite file, the last commits go from the log into the file itself,
+            // as after the seed: a copy of the file alone then has them. If other
+            // connections keep it from that, they are still safe in the log, which
+            // SQLite reads again at the next start.
+            if let Err(e) = service::db::checkpoint_file(&orm).await {
+                tracing::warn!(error = %e, "the log was not emptied");
+            }
+            orm.close().await?;
         }
     }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what `kill`, systemd and container runtimes send to stop a
+/// service): the server stops taking connections, answers the requests it has, and
+/// closes the database. A signal that cannot be watched is logged and left out; it
+/// does not stop the server.
+async fn stop_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "Ctrl-C cannot be watched");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be watched");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("Ctrl-C: stopping"),
+        () = terminate => tracing::info!("SIGTERM: stopping"),
+    }
 }
