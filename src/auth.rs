@@ -1,7 +1,7 @@
 //! Who is signed in, password hashes, the CSRF token and the flash message.
 //!
-//! The session (an encrypted cookie, `crate::session`) holds the user's id, a CSRF
-//! token and at most one flash message. Every state-changing request must carry the
+//! The session (an encrypted cookie, `crate::session`) holds the user's id and
+//! username, a CSRF token and at most one flash message. Every state-changing request must carry the
 //! token: as the `csrf` field of a form, or as the `x-csrf-token` header of a `fetch`.
 
 use crate::session::Session;
@@ -22,7 +22,8 @@ use crate::extract::MAX_FORM_BYTES;
 
 const CSRF: &str = "csrf";
 
-/// The signed-in user, if any.
+/// The signed-in user, if any: their row, looked up by the session's id (one
+/// statement), so a user deleted since signing in is no one.
 pub struct CurrentUser(pub Option<user::Model>);
 
 /// The signed-in user; anyone else is sent to the sign-in page.

@@ -1,5 +1,6 @@
 //! Sessions in one signed and encrypted cookie, as Rails' default `CookieStore` keeps
-//! them: the signed-in user's id, the CSRF token and at most one flash message.
+//! them: the signed-in user's id and username, the CSRF token and at most one flash
+//! message.
 //!
 //! Why a cookie and not a table: a session table is written on every page view
 //! (a new row per visitor without a cookie, a saved expiry per signed-in request),
@@ -105,6 +106,10 @@ pub fn new_token() -> String {
 struct Data {
     #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
     user_id: Option<i32>,
+    /// The signed-in user's username, kept since sign-in (a username never changes);
+    /// cookies sealed before it was kept here have the id alone.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
     #[serde(rename = "c", default, skip_serializing_if = "String::is_empty")]
     csrf: String,
     #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +128,13 @@ struct Inner {
     ended: bool,
 }
 
+/// Who signed in, as the session says: see [`Session::signed_in_as`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub id: i32,
+    pub username: String,
+}
+
 /// This request's session. Cheap to clone: clones share one state, which the
 /// middleware writes back as a cookie after the handler ran, if it changed.
 #[derive(Debug, Clone, Default)]
@@ -139,12 +151,27 @@ impl Session {
         self.lock().data.user_id
     }
 
-    /// Signs `user_id` in, with a new CSRF token (a token seen before sign-in is
-    /// worth nothing after it) and no flash.
-    pub fn sign_in(&self, user_id: i32) {
+    /// The signed-in user as they signed in: their id and username, if the cookie
+    /// has both (one sealed before the name was kept has the id alone). The cookie
+    /// cannot be forged and a username never changes, but the user may have been
+    /// deleted since: a page may show them as signed in only if one of its own
+    /// statements found them (the home feed's does, `routes::home`); otherwise
+    /// look the user up (`auth::CurrentUser`).
+    pub fn signed_in_as(&self) -> Option<SignedIn> {
+        let inner = self.lock();
+        Some(SignedIn {
+            id: inner.data.user_id?,
+            username: inner.data.username.clone()?,
+        })
+    }
+
+    /// Signs `user_id` in, keeping their `username`, with a new CSRF token (a token
+    /// seen before sign-in is worth nothing after it) and no flash.
+    pub fn sign_in(&self, user_id: i32, username: &str) {
         let mut inner = self.lock();
         inner.data = Data {
             user_id: Some(user_id),
+            username: Some(username.to_owned()),
             csrf: new_token(),
             ..Data::default()
         };
@@ -301,7 +328,7 @@ mod tests {
 
     fn signed_in_cookie(key: &SessionKey, at: i64) -> Cookie<'static> {
         let session = Session::default();
-        session.sign_in(7);
+        session.sign_in(7, "ann");
         session.set_cookie(key, at).expect("sign-in sets a cookie")
     }
 
@@ -311,6 +338,11 @@ mod tests {
         let cookie = signed_in_cookie(&key, NOW);
         let session = Session::from_headers(&returned(&cookie), &key, NOW + 60);
         assert_eq!(session.user_id(), Some(7));
+        let ann = SignedIn {
+            id: 7,
+            username: "ann".into(),
+        };
+        assert_eq!(session.signed_in_as(), Some(ann));
         assert!(session.existing_csrf_token().is_some());
         assert!(
             session.set_cookie(&key, NOW + 60).is_none(),
@@ -358,6 +390,19 @@ mod tests {
         let stranger = Session::default();
         stranger.sign_out();
         assert!(stranger.set_cookie(&key, NOW).is_none());
+    }
+
+    #[test]
+    fn a_cookie_sealed_before_the_username_was_kept_is_still_signed_in_by_id() {
+        let key = SessionKey::generate();
+        let mut jar = CookieJar::new();
+        let older = format!(r#"{{"u":7,"c":"{}","t":{NOW}}}"#, new_token());
+        jar.private_mut(&key.0)
+            .add(base_cookie(older).max_age(LIFETIME));
+        let cookie = jar.get(COOKIE_NAME).cloned().unwrap();
+        let session = Session::from_headers(&returned(&cookie), &key, NOW + 60);
+        assert_eq!(session.user_id(), Some(7));
+        assert_eq!(session.signed_in_as(), None, "the name must be looked up");
     }
 
     #[test]

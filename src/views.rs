@@ -3,7 +3,7 @@
 //! them: askama escapes every value in an `.html` template).
 
 use crate::routes::Pager;
-use crate::session::Session;
+use crate::session::{Session, SignedIn};
 use askama::Template;
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -61,14 +61,34 @@ pub struct Me {
     pub username: String,
 }
 
+impl From<&user::Model> for Me {
+    fn from(user: &user::Model) -> Self {
+        Me {
+            id: user.id,
+            username: user.username.clone(),
+        }
+    }
+}
+
+impl From<SignedIn> for Me {
+    fn from(signed_in: SignedIn) -> Self {
+        Me {
+            id: signed_in.id,
+            username: signed_in.username,
+        }
+    }
+}
+
 impl Layout {
     pub fn new(session: &Session, me: Option<&user::Model>, title: impl Into<String>) -> Self {
+        Self::for_me(session, me.map(Me::from), title)
+    }
+
+    /// As [`Layout::new`], for a viewer known by id and name only.
+    pub fn for_me(session: &Session, me: Option<Me>, title: impl Into<String>) -> Self {
         Layout {
             title: title.into(),
-            me: me.map(|u| Me {
-                id: u.id,
-                username: u.username.clone(),
-            }),
+            me,
             csrf: Token::new(session.csrf_token()),
             flash: session.take_flash(),
         }

@@ -279,7 +279,14 @@ pub async fn home_feed<C: ConnectionTrait>(
 }
 // ANCHOR_END: home_feed
 
-/// A page of [`home_feed`], newest first: one statement, whatever the page.
+/// A page of [`home_feed`], newest first: one statement, whatever the page. It finds
+/// rows only while the user `user_id` exists: they come through `user_id`'s rows in
+/// `follows`, whose foreign key to `users` takes them away with the user (`ON DELETE
+/// CASCADE`, enforced on every backend). So a page with rows is proof, in the
+/// statement's own snapshot, that its reader exists: the web app's home page, which
+/// takes the reader's name from the session, reads no row of the reader's own
+/// (`routes::home`). An explicit `EXISTS` on `users` said the same at a price: SQLite
+/// 3.51 turns it into a join probed once per candidate tweet, +40 % on this statement.
 ///
 /// # Errors
 /// [`DbErr`] from the database.

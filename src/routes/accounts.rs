@@ -81,7 +81,7 @@ async fn signup(
     };
     match result {
         Ok(user) => {
-            session.sign_in(user.id);
+            session.sign_in(user.id, &user.username);
             session.set_flash(format!("Welcome, {}!", user.salutation));
             Ok(Redirect::to(&format!("/users/{}", user.id)).into_response())
         }
@@ -158,7 +158,7 @@ async fn signin(
     let Some(user) = user.filter(|_| verified) else {
         return wrong(&session, form.username, WRONG_PASSWORD.into());
     };
-    session.sign_in(user.id);
+    session.sign_in(user.id, &user.username);
     Ok(Redirect::to("/").into_response())
 }
 
