@@ -1,8 +1,9 @@
 //! Who is signed in, password hashes, the CSRF token and the flash message.
 //!
 //! The session (an encrypted cookie, `crate::session`) holds the user's id and
-//! username, a CSRF token and at most one flash message. Every state-changing request must carry the
-//! token: as the `csrf` field of a form, or as the `x-csrf-token` header of a `fetch`.
+//! username, a CSRF token and at most one flash message. Every state-changing request
+//! must carry the token: as the `csrf` field of a form, or as the `x-csrf-token`
+//! header of a `fetch`.
 
 use crate::session::Session;
 use argon2::Argon2;

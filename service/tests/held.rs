@@ -464,6 +464,16 @@ async fn a_killed_connection_fails_one_transaction_as_unavailable_and_is_replace
     assert_eq!(tweet::Entity::find().count(&t.writes).await.unwrap(), 2);
 }
 
+/// The path of the SQLite file `db` is connected to.
+async fn file_of(db: &Held) -> String {
+    db.query_one_raw(select(DbBackend::Sqlite, "PRAGMA database_list"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "file")
+        .unwrap()
+}
+
 /// How many tweets the SQLite file itself holds, its log left unread: what the
 /// checkpoints have copied into it.
 async fn tweets_in_the_file(file: &str) -> i64 {
@@ -508,14 +518,7 @@ async fn on_a_sqlite_file_the_writer_leaves_its_checkpoints_to_a_connection_of_t
     );
     assert_eq!(int(&t.reads, "PRAGMA wal_autocheckpoint").await, 1_000);
 
-    let file: String = t
-        .reads
-        .query_one_raw(select(backend, "PRAGMA database_list"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "file")
-        .unwrap();
+    let file = file_of(&t.reads).await;
     let ann = seed::user(&t.db, "ann").await;
     for i in 0..50 {
         post(&t.writes, ann.id, &format!("tweet {i}")).await;
@@ -554,14 +557,7 @@ async fn checkpoint_file_empties_the_log_while_another_connection_checkpoints_it
     if backend != DbBackend::Sqlite {
         return;
     }
-    let file: String = t
-        .reads
-        .query_one_raw(select(backend, "PRAGMA database_list"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "file")
-        .unwrap();
+    let file = file_of(&t.reads).await;
     // Checkpoints beside the writer's own checkpointer, as often as they can go.
     let stop = Arc::new(AtomicBool::new(false));
     let rounds = Arc::new(AtomicU64::new(0));
