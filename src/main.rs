@@ -53,22 +53,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }?;
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("serving fwitter on http://{}", listener.local_addr()?);
-            // The app state takes the pools; these clones close them once it is done.
-            let (read, write, orm) = (pools.read.clone(), pools.write.clone(), pools.orm.clone());
+            // The app state takes the pools; this clone closes them once it is done.
+            let closing = pools.clone();
             axum::serve(listener, app(AppState::new(pools, key)))
                 .with_graceful_shutdown(stop_signal())
                 .await?;
             tracing::info!("stopped: every request answered; closing the database");
-            read.close();
-            write.close();
             // On a SQLite file, the last commits go from the log into the file itself,
-            // as after the seed: a copy of the file alone then has them. If other
+            // as the seed ends: a copy of the file alone then has them. If other
             // connections keep it from that, they are still safe in the log, which
             // SQLite reads again at the next start.
-            if let Err(e) = service::db::checkpoint_file(&orm).await {
+            if let Err(e) = service::db::checkpoint_file(&closing.orm).await {
                 tracing::warn!(error = %e, "the log was not emptied");
             }
-            orm.close().await?;
+            closing.close().await?;
         }
     }
     Ok(())
