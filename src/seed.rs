@@ -48,7 +48,7 @@ pub async fn run(db: &DatabaseConnection, scale: u32) -> Result<(), Box<dyn std:
         .await
         .map_err(|e| e.to_string())?;
     service::users::set_every_password_hash(db, &hash).await?;
-    service::db::analyze(db).await?;
+    service::db::after_bulk_load(db).await?;
     // The file alone holds the seed: a copy of it (the load tests copy it) or a
     // program that opens it without its write-ahead log sees every row.
     service::db::checkpoint_file(db).await?;
