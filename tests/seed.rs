@@ -4,7 +4,7 @@ mod common;
 
 use common::{TestDb, rows};
 use fwitter::seed::{DEMO_PASSWORD, run};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use service::assoc::testing::FreshDb;
 use std::process::Command;
 
@@ -30,6 +30,27 @@ async fn seeding_fills_an_empty_database_and_every_user_has_the_demo_password() 
         .unwrap()
         .unwrap();
     assert_eq!(last.password_hash.as_deref(), Some(hash.as_str()));
+
+    // On PostgreSQL the seed leaves the tables vacuumed: every page marked all-visible
+    // in the visibility map, so index-only scans read no table page (ANALYZE alone
+    // leaves none marked after a bulk load).
+    if t.db.get_database_backend() == DbBackend::Postgres {
+        let unmarked = t
+            .db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT relname FROM pg_class WHERE relname IN \
+                 ('users', 'tweets', 'hearts', 'follows', 'messages') \
+                 AND (relallvisible < relpages OR relpages = 0)",
+            ))
+            .await
+            .unwrap();
+        let names: Vec<String> = unmarked
+            .iter()
+            .map(|r| r.try_get("", "relname").unwrap())
+            .collect();
+        assert!(names.is_empty(), "tables with pages not all-visible: {names:?}");
+    }
 
     let again = run(&t.db, 1).await.expect_err("a second seed is refused");
     assert!(again.to_string().contains("already has data"), "{again}");

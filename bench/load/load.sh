@@ -283,7 +283,7 @@ sqlite_version() { # the SQLite that sqlx links: libsqlite3-sys's bundled copy
     build="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- . ':!bench/load' 2>/dev/null || echo ' (with uncommitted changes)'), $(rustc -V | cut -d' ' -f1-2), release build"; fi
   echo "software:  fwitter $build; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
   if [[ "$BACKEND" == postgres ]]; then
-    echo "database:  PostgreSQL $(sql 'SHOW server_version'), database $PGDB (fresh) as $PGUSER over $PGHOST, synchronous_commit=$(sql 'SHOW synchronous_commit') (ALTER DATABASE, as the Sinatra anchor sets it on its connections), ANALYZE after the seed"
+    echo "database:  PostgreSQL $(sql 'SHOW server_version'), database $PGDB (fresh) as $PGUSER over $PGHOST, synchronous_commit=$(sql 'SHOW synchronous_commit') (ALTER DATABASE, as the Sinatra anchor sets it on its connections), VACUUM (ANALYZE) at the end of the seed, then ANALYZE"
   else
     echo "database:  SQLite $(sqlite_version) in a temp file, with the app's own settings (service::db: WAL, synchronous=NORMAL, busy timeout 5000 ms, foreign keys on)"
   fi

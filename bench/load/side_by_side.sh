@@ -78,7 +78,7 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
   echo
   echo "One run of each, fwitter first, Sinatra right after, on this machine ($(date -u '+%Y-%m-%d %H:%M UTC')): wrk -t1 -c{$CONNS} -d${DURATION}s --timeout 10s, same ids, same status counters, same CPU accounting."
   if [[ "$BACKEND" == postgres ]]; then
-    echo "Like for like: both over the Unix socket as role root, both with synchronous_commit=off (Sinatra on its connections, db.rb; fwitter by ALTER DATABASE on its fresh database fwitter_load), both planning with random_page_cost=1.1 (fwitter's own setting; Sinatra by PGOPTIONS), both ANALYZEd after the seed."
+    echo "Like for like: both over the Unix socket as role root, both with synchronous_commit=off (Sinatra on its connections, db.rb; fwitter by ALTER DATABASE on its fresh database fwitter_load), both planning with random_page_cost=1.1 (fwitter's own setting; Sinatra by PGOPTIONS), both ANALYZEd after the seed; fwitter's seed also VACUUMs its tables (service::db::after_bulk_load), Sinatra's seed.rb does not."
   else
     echo "Like for like: both on a SQLite file in WAL mode with synchronous=NORMAL, busy timeout 5000 ms, foreign keys on. fwitter takes the write lock at BEGIN (BEGIN IMMEDIATE, its own setting); Sinatra sends Rails 6.1's deferred BEGIN (SQLITE_BEGIN=${SQLITE_BEGIN:-deferred}). The SQLite libraries differ: fwitter's is the one sqlx bundles, Sinatra's Debian's (versions in each table's header)."
   fi
