@@ -35,9 +35,8 @@ async fn seeding_fills_an_empty_database_and_every_user_has_the_demo_password() 
     // in the visibility map, so index-only scans read no table page (ANALYZE alone
     // leaves none marked after a bulk load).
     if t.db.get_database_backend() == DbBackend::Postgres {
-        let unmarked = t
-            .db
-            .query_all_raw(Statement::from_string(
+        let unmarked =
+            t.db.query_all_raw(Statement::from_string(
                 DbBackend::Postgres,
                 "SELECT relname FROM pg_class WHERE relname IN \
                  ('users', 'tweets', 'hearts', 'follows', 'messages') \
@@ -49,7 +48,10 @@ async fn seeding_fills_an_empty_database_and_every_user_has_the_demo_password() 
             .iter()
             .map(|r| r.try_get("", "relname").unwrap())
             .collect();
-        assert!(names.is_empty(), "tables with pages not all-visible: {names:?}");
+        assert!(
+            names.is_empty(),
+            "tables with pages not all-visible: {names:?}"
+        );
     }
 
     let again = run(&t.db, 1).await.expect_err("a second seed is refused");
