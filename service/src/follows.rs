@@ -164,9 +164,9 @@ struct ProfileRow {
     followed_by_viewer: i64,
 }
 
-/// [`Profile`] in one statement: the user's row with three correlated counts
-/// (followers, following, and the viewer's follow: 0 or 1 over the unique pair; the
-/// constant 0 without a viewer).
+/// [`Profile`] in one statement: the user's row with two correlated counts
+/// (followers, following) and the viewer's follow (1 or 0: a correlated `EXISTS` over
+/// the unique pair, `assoc::counter::viewer_has`; the constant 0 without a viewer).
 /// `None` when the user does not exist.
 ///
 /// # Errors
@@ -200,7 +200,7 @@ pub(crate) fn profile_select(
             "following",
         )
         .expr_as(
-            assoc::counter::viewer_count(
+            assoc::counter::viewer_has(
                 &follow::Relation::Followed.def(),
                 follow::Column::FollowerId,
                 viewer,

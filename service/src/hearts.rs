@@ -240,7 +240,7 @@ pub struct UserPage {
 /// The user with their follow counts, then their tweets newest first, each with its
 /// heart count (the `hearts_count` counter cache) and whether `viewer` hearted it:
 /// two statements whatever the number of tweets ([`follows::profile`], then the
-/// tweets with the viewer's star as a correlated count over the unique
+/// tweets with the viewer's star as a correlated `EXISTS` over the unique
 /// `(user_id, tweet_id)` index). `None` when the user does not exist.
 ///
 /// # Errors
@@ -345,7 +345,7 @@ async fn user_page_joined<C: ConnectionTrait>(
         })
         .filter(tweet::Column::UserId.eq(user_id))
         .expr_as(
-            assoc::counter::viewer_count(
+            assoc::counter::viewer_has(
                 &heart::Relation::Tweet.def(),
                 heart::Column::UserId,
                 viewer,

@@ -145,9 +145,10 @@ pub async fn recent_tweets<C: ConnectionTrait>(
     newest_listed(db, tweet::Entity::find(), viewer, limit).await
 }
 
-/// The tweets `tweets` selects, newest first, with the column `hearted`: how many
-/// hearts `viewer` gave each (0 or 1, a correlated count over the unique
-/// `(user_id, tweet_id)` index; the constant 0 without a viewer). The star of every tweet list.
+/// The tweets `tweets` selects, newest first, with the column `hearted`: whether
+/// `viewer` hearted each (1 or 0, a correlated `EXISTS` over the unique
+/// `(user_id, tweet_id)` index, `assoc::counter::viewer_has`; the constant 0 without a
+/// viewer). The star of every tweet list.
 ///
 /// # Errors
 /// [`DbErr::Custom`] if the hearts relation had a composite key.
@@ -204,7 +205,7 @@ pub(crate) fn with_star(
     viewer: Option<i32>,
 ) -> Result<Select<tweet::Entity>, DbErr> {
     Ok(tweets.expr_as(
-        assoc::counter::viewer_count(&heart::Relation::Tweet.def(), heart::Column::UserId, viewer)?,
+        assoc::counter::viewer_has(&heart::Relation::Tweet.def(), heart::Column::UserId, viewer)?,
         "hearted",
     ))
 }
