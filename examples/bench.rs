@@ -694,13 +694,14 @@ impl Sql {
             counter_value: s("SELECT hearts_count FROM tweets WHERE id = ?".into()),
             heart_delete: s("DELETE FROM hearts WHERE user_id = ? AND tweet_id = ?".into()),
             // As the service's feed: each tweet with its author's name and whether the
-            // reader hearted it (the star). SQLite picks the 30 ids first (from the
+            // reader hearted it (the star: an EXISTS, 1 or 0 bound as 64-bit integers, as
+            // the toolkit's counter::viewer_has writes it). SQLite picks the 30 ids first (from the
             // covering index) and stars only those; the servers get the plain
             // statement (service::tweets::picked_first says why).
             feed: s(if backend != Backend::Sqlite {
                 format!(
                     "SELECT t.id, t.user_id, t.content, t.created_at, t.updated_at, t.hearts_count, u.username, \
-                     (SELECT COUNT(*) FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) \
+                     CASE WHEN EXISTS (SELECT 1 FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) THEN ? ELSE ? END \
                      FROM tweets t JOIN users u ON u.id = t.user_id \
                      WHERE t.user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
                      ORDER BY t.created_at DESC, t.id DESC LIMIT {FEED_LENGTH}"
@@ -708,7 +709,7 @@ impl Sql {
             } else {
                 format!(
                     "SELECT t.id, t.user_id, t.content, t.created_at, t.updated_at, t.hearts_count, u.username, \
-                     (SELECT COUNT(*) FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) \
+                     CASE WHEN EXISTS (SELECT 1 FROM hearts h WHERE h.tweet_id = t.id AND h.user_id = ?) THEN ? ELSE ? END \
                      FROM tweets t \
                      JOIN (SELECT id FROM tweets \
                            WHERE user_id IN (SELECT followed_id FROM follows WHERE follower_id = ?) \
@@ -1308,6 +1309,8 @@ mod raw {
                             let reader = to_i32(probe(i, users));
                             let rows = sqlx::query(sql.feed)
                                 .bind(reader)
+                                .bind(1_i64)
+                                .bind(0_i64)
                                 .bind(reader)
                                 .fetch_all(&mut *conn)
                                 .await?;
