@@ -409,9 +409,10 @@ pub fn viewer_count<V: Into<Value>>(
 /// `CASE WHEN EXISTS (SELECT 1 FROM .. WHERE fk = pk AND col = viewer) THEN 1 ELSE 0
 /// END`, with 1 and 0 bound as 64-bit integers (so PostgreSQL types the column as a
 /// `COUNT`'s `bigint`). An `EXISTS` stops at the first row and needs no aggregate:
-/// the home feed's statement, with one per tweet, took 13-18 % less PostgreSQL time
-/// than with [`viewer_count`]'s `COUNT(*)` (`pgbench`, docs/performance.md, "Late
-/// morning, 2026-11-24"). With no viewer it is the constant 0, as
+/// the home feed's statement, with one per tweet, took 11-18 % less time than with
+/// [`viewer_count`]'s `COUNT(*)` under `pgbench` with one client, and ran 12-30 % more
+/// often with four (PostgreSQL plans it as one hashed look-up of the viewer's rows;
+/// docs/performance.md, "Late morning, 2026-11-24"). With no viewer it is the constant 0, as
 /// [`viewer_count`]'s.
 ///
 /// # Errors
