@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query,
-    QueryStatementBuilder, TableRef, UpdateStatement,
+    QueryStatementBuilder, SelectStatement, TableRef, UpdateStatement,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, RelationDef, Value};
 
@@ -369,17 +369,23 @@ pub async fn counts<K: Key, C: ConnectionTrait>(
 /// # Errors
 /// [`DbErr::Custom`] for a composite key.
 pub fn count_column(rel: &RelationDef, also: Condition) -> Result<Expr, DbErr> {
-    let fk = Expr::col((rel.from_tbl.sea_orm_table().clone(), column(&rel.from_col)?));
-    let pk = (rel.to_tbl.sea_orm_table().clone(), column(&rel.to_col)?);
-    let counted = Query::select()
-        .expr(Func::count(Expr::col(Asterisk)))
-        .from(rel.from_tbl.clone())
-        .cond_where(Condition::all().add(fk.equals(pk)).add(also))
-        .to_owned();
+    let counted = correlated(rel, Func::count(Expr::col(Asterisk)).into(), also)?;
     Ok(Expr::SubQuery(
         None,
         Box::new(counted.into_sub_query_statement()),
     ))
+}
+
+/// `SELECT <what> FROM <child> WHERE fk = <parent>.pk AND also`: the subquery of
+/// [`count_column`] and [`viewer_has`], correlated with the parent's row.
+fn correlated(rel: &RelationDef, what: Expr, also: Condition) -> Result<SelectStatement, DbErr> {
+    let fk = Expr::col((rel.from_tbl.sea_orm_table().clone(), column(&rel.from_col)?));
+    let pk = (rel.to_tbl.sea_orm_table().clone(), column(&rel.to_col)?);
+    Ok(Query::select()
+        .expr(what)
+        .from(rel.from_tbl.clone())
+        .cond_where(Condition::all().add(fk.equals(pk)).add(also))
+        .to_owned())
 }
 
 /// How many of the rows [`count_column`] counts belong to `viewer` (`col = viewer`): the
@@ -422,16 +428,10 @@ pub fn viewer_has<V: Into<Value>>(
     col: impl ColumnTrait,
     viewer: Option<V>,
 ) -> Result<Expr, DbErr> {
-    let Some(v) = viewer else {
+    if viewer.is_none() {
         return Ok(Expr::val(0_i64));
-    };
-    let fk = Expr::col((rel.from_tbl.sea_orm_table().clone(), column(&rel.from_col)?));
-    let pk = (rel.to_tbl.sea_orm_table().clone(), column(&rel.to_col)?);
-    let found = Query::select()
-        .expr(Expr::cust("1"))
-        .from(rel.from_tbl.clone())
-        .cond_where(Condition::all().add(fk.equals(pk)).add(col.eq(v)))
-        .to_owned();
+    }
+    let found = correlated(rel, Expr::cust("1"), by_viewer(col, viewer))?;
     Ok(CaseStatement::new()
         .case(Expr::exists(found), Expr::val(1_i64))
         .finally(Expr::val(0_i64))
