@@ -695,8 +695,8 @@ impl Sql {
             heart_delete: s("DELETE FROM hearts WHERE user_id = ? AND tweet_id = ?".into()),
             // As the service's feed: each tweet with its author's name and whether the
             // reader hearted it (the star: an EXISTS, 1 or 0 bound as 64-bit integers, as
-            // the toolkit's counter::viewer_has writes it). SQLite picks the 30 ids first (from the
-            // covering index) and stars only those; the servers get the plain
+            // the toolkit's counter::viewer_has writes it). SQLite picks the 30 ids first
+            // (from the covering index) and stars only those; the servers get the plain
             // statement (service::tweets::picked_first says why).
             feed: s(if backend != Backend::Sqlite {
                 format!(

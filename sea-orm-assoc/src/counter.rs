@@ -418,8 +418,8 @@ pub fn viewer_count<V: Into<Value>>(
 /// the home feed's statement, with one per tweet, took 11-18 % less time than with
 /// [`viewer_count`]'s `COUNT(*)` under `pgbench` with one client, and ran 12-30 % more
 /// often with four (PostgreSQL plans it as one hashed look-up of the viewer's rows;
-/// docs/performance.md, "Late morning, 2026-11-24"). With no viewer it is the constant 0, as
-/// [`viewer_count`]'s.
+/// docs/performance.md, "Late morning, 2026-11-24"). With no viewer it is the
+/// constant 0, as [`viewer_count`]'s.
 ///
 /// # Errors
 /// As [`count_column`].

@@ -373,9 +373,9 @@ pub const CHECKPOINT_FILE_PATIENCE: Duration = Duration::from_secs(5);
 ///   it the feed's and the user page's statements took 4-18 % less time under
 ///   `pgbench`, and the web app served 3-8 % more of those pages a second
 ///   (docs/performance.md, "Late morning, 2026-11-24"). `VACUUM` cannot run in a
-///   transaction, so it goes as a simple query on a connection of its own.
-/// - SQLite (and any other backend): `ANALYZE` (a `VACUUM` there rewrites the whole file, and SQLite has no
-///   visibility map to mark).
+///   transaction, so it goes as a simple query, and `db` must not be a transaction.
+/// - SQLite (and any other backend): `ANALYZE` (a `VACUUM` there rewrites the whole
+///   file, and SQLite has no visibility map to mark).
 /// - MySQL: `ANALYZE TABLE` of the lesson tables.
 ///
 /// # Errors
