@@ -56,25 +56,14 @@ impl std::fmt::Display for Token {
 
 impl askama::filters::HtmlSafe for Token {}
 
-pub struct Me {
-    pub id: i32,
-    pub username: String,
-}
+/// The signed-in user as the layout shows them: what the session keeps of them.
+pub type Me = SignedIn;
 
 impl From<&user::Model> for Me {
     fn from(user: &user::Model) -> Self {
         Me {
             id: user.id,
             username: user.username.clone(),
-        }
-    }
-}
-
-impl From<SignedIn> for Me {
-    fn from(signed_in: SignedIn) -> Self {
-        Me {
-            id: signed_in.id,
-            username: signed_in.username,
         }
     }
 }

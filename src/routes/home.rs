@@ -40,7 +40,7 @@ async fn show(
         let at = q.cursor()?;
         let rows = service::follows::home_feed_page(&state.db, me.id, at.as_ref(), q.per()).await?;
         if !rows.items.is_empty() {
-            let page = feed_page(&session, me.into(), &q, &rows, String::new(), None);
+            let page = feed_page(&session, me, &q, &rows, String::new(), None);
             return super::ok(&page);
         }
         // No rows: is the reader still there?
