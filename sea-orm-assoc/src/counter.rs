@@ -130,7 +130,7 @@ impl CounterCache {
         self.adjust_values(db, ids, delta).await
     }
 
-    async fn adjust_values<C: ConnectionTrait>(
+    pub(crate) async fn adjust_values<C: ConnectionTrait>(
         &self,
         db: &C,
         parent_ids: Vec<Value>,

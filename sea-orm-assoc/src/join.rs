@@ -8,7 +8,7 @@
 //! affected-row count for an upsert: MariaDB reports an ignored duplicate as inserted,
 //! and with `CLIENT_FOUND_ROWS` (which sqlx sets) an `ON DUPLICATE KEY UPDATE` no-op
 //! counts as one affected row. Every write runs in its own transaction, together
-//! with its counter cache, and is tried again when it loses a race (deadlock, busy
+//! with its counter caches, and is tried again when it loses a race (deadlock, busy
 //! SQLite), so sixteen concurrent toggles are sixteen toggles.
 //!
 //! On SQLite [`attach`] sends its transaction as one batch (`SAVEPOINT ..; INSERT ..
@@ -99,6 +99,13 @@ pub trait JoinTable: EntityTrait {
     fn new_row(left: Self::Left, right: Self::Right) -> Self::ActiveModel;
     /// A counter cache on the right side's parent, kept by every write here.
     fn counter_cache() -> Option<CounterCache> {
+        None
+    }
+    /// A counter cache on the left side's parent, kept by every write here as well:
+    /// ActiveRecord's `counter_cache:` on the join's other `belongs_to` (a follow
+    /// counts one more follower for the followed user and one more followed for the
+    /// follower). A join may have either, both or neither.
+    fn left_counter_cache() -> Option<CounterCache> {
         None
     }
     /// How a write that lost a race is tried again.
@@ -309,7 +316,8 @@ where
 /// Links the pair if it is not linked, unlinks it if it is; returns the new state and
 /// the right side's new count, both read inside the same transaction.
 ///
-/// On PostgreSQL, for a join with a counter cache, it first tries all of it as one
+/// On PostgreSQL, for a join with a counter cache on its right side only, it first
+/// tries all of it as one
 /// statement (`toggle_in_one_statement`: the right row's lock, the `DELETE`, the
 /// `INSERT` unless it deleted, the counter's `UPDATE .. RETURNING`), and goes on to the
 /// transaction below only when a toggle of the same pair got in between.
@@ -325,6 +333,7 @@ where
     refuse_self_link::<J>(&left, &right)?;
     if db.get_database_backend() == DbBackend::Postgres
         && let Some(cc) = J::counter_cache()
+        && J::left_counter_cache().is_none()
     {
         let mark = capture::attempt_mark();
         match toggle_in_one_statement::<J, C>(db, &cc, &left, &right).await {
@@ -355,6 +364,10 @@ where
                 insert_row::<J, _>(&txn, &left, &right).await?;
                 true
             };
+            if let Some(cc) = J::left_counter_cache() {
+                cc.adjust(&txn, left.clone(), if on { 1 } else { -1 })
+                    .await?;
+            }
             // The counter moves and reports its new value in one statement.
             let count = match J::counter_cache() {
                 Some(cc) => cc
@@ -502,6 +515,11 @@ where
         if let Some(cc) = J::counter_cache() {
             cc.adjust_many(txn, &added, 1).await?;
         }
+    }
+    if let Some(cc) = J::left_counter_cache() {
+        let moved = i64::try_from(added.len()).unwrap_or(i64::MAX)
+            - i64::try_from(removed.len()).unwrap_or(i64::MAX);
+        cc.adjust(txn, left.clone(), moved).await?;
     }
     Ok(Synced { added, removed })
 }
@@ -678,20 +696,21 @@ fn one_batch<J: JoinTable>(pairs: &[(&J::Left, &J::Right)]) -> Result<Statement,
 }
 
 /// One pair's part of [`one_batch`]: the `INSERT .. SELECT .. WHERE EXISTS .. ON
-/// CONFLICT DO NOTHING`, with a counter cache its `UPDATE .. AND changes() > 0`, and
+/// CONFLICT DO NOTHING`, for each counter cache an `UPDATE .. AND changes() > 0`, and
 /// the `SELECT changes(), EXISTS (..), EXISTS (..)` that says what happened.
 fn pair_statements<J: JoinTable>(
     left: &J::Left,
     right: &J::Right,
 ) -> Result<Vec<Statement>, DbErr> {
     let mut parts = vec![DbBackend::Sqlite.build(&insert_if_parents::<J>(left, right, None)?)];
-    if let Some(cc) = J::counter_cache() {
-        let mut update = cc.adjust_statement(vec![right.clone().into()], 1)?;
+    for (cc, parent) in counters::<J>(left, right) {
+        let mut update = cc.adjust_statement(vec![parent], 1)?;
         update.and_where(Expr::cust("changes() > 0"));
         parts.push(DbBackend::Sqlite.build(&update));
     }
-    // After the UPDATE `changes()` is its count, which is the INSERT's: the right
-    // side's row exists whenever a row went in.
+    // After an UPDATE `changes()` is its count, which is the INSERT's: each parent's
+    // row exists whenever a row went in, so each UPDATE changes one row exactly when
+    // the one before it (the INSERT first) did.
     let (l, r) = (J::left(), J::right());
     let found = Query::select()
         .expr(Expr::cust("changes()"))
@@ -754,7 +773,7 @@ fn parent_row_exists(rel: &RelationDef, id: Value) -> Result<Expr, DbErr> {
 /// WITH "inserted" AS (
 ///     INSERT INTO join (..) SELECT $1, .. WHERE EXISTS (left ..) AND EXISTS (right ..)
 ///     ON CONFLICT DO NOTHING RETURNING left_key),
-///   "counted" AS (  -- a counter cache
+///   "counted" AS (  -- a counter cache (a second one: "counted_also", the same on the left)
 ///     UPDATE right SET count = count + 1 WHERE id IN ($n) AND EXISTS (SELECT 1 FROM "inserted"))
 /// SELECT (SELECT COUNT(*) FROM "inserted"), EXISTS (left ..), EXISTS (right ..)
 /// ```
@@ -787,8 +806,8 @@ where
             .query(insert)
             .to_owned(),
     );
-    if let Some(cc) = J::counter_cache() {
-        let mut update = cc.adjust_statement(vec![right.clone().into()], 1)?;
+    for (n, (cc, parent)) in counters::<J>(left, right).into_iter().enumerate() {
+        let mut update = cc.adjust_statement(vec![parent], 1)?;
         update.and_where(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
@@ -797,7 +816,7 @@ where
         ));
         with.cte(
             CommonTableExpression::new()
-                .table_name(Alias::new("counted"))
+                .table_name(Alias::new(if n == 0 { "counted" } else { "counted_also" }))
                 .query(update)
                 .to_owned(),
         );
@@ -979,17 +998,30 @@ where
     }
 }
 
-/// INSERT the join row, then bump the counter cache. Caller owns the transaction.
+/// INSERT the join row, then bump the counter caches. Caller owns the transaction.
 async fn insert_pair<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<(), DbErr>
 where
     J: JoinTable,
     C: ConnectionTrait,
 {
     insert_row::<J, _>(txn, left, right).await?;
-    if let Some(cc) = J::counter_cache() {
-        cc.adjust(txn, right.clone(), 1).await?;
+    for (cc, parent) in counters::<J>(left, right) {
+        cc.adjust(txn, parent, 1).await?;
     }
     Ok(())
+}
+
+/// The join's counter caches, the right side's first, each with the parent of the
+/// pair `(left, right)` that it counts for.
+fn counters<J: JoinTable>(left: &J::Left, right: &J::Right) -> Vec<(CounterCache, Value)> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(cc) = J::counter_cache() {
+        out.push((cc, right.clone().into()));
+    }
+    if let Some(cc) = J::left_counter_cache() {
+        out.push((cc, left.clone().into()));
+    }
+    out
 }
 
 async fn insert_row<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<(), DbErr>
@@ -1003,22 +1035,18 @@ where
     Ok(())
 }
 
-/// DELETE the join row, then lower the counter cache if a row went.
+/// DELETE the join row, then lower the counter caches if a row went.
 async fn delete_pair<J, C>(txn: &C, left: &J::Left, right: &J::Right) -> Result<bool, DbErr>
 where
     J: JoinTable,
     C: ConnectionTrait,
 {
     let removed = delete_row::<J, _>(txn, left, right).await?;
-    if removed > 0
-        && let Some(cc) = J::counter_cache()
-    {
-        cc.adjust(
-            txn,
-            right.clone(),
-            -i64::try_from(removed).unwrap_or(i64::MAX),
-        )
-        .await?;
+    if removed > 0 {
+        let delta = -i64::try_from(removed).unwrap_or(i64::MAX);
+        for (cc, parent) in counters::<J>(left, right) {
+            cc.adjust_values(txn, vec![parent], delta).await?;
+        }
     }
     Ok(removed > 0)
 }
