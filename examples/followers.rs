@@ -26,7 +26,7 @@ mod lesson;
 use chrono::Utc;
 use entity::{follow, user};
 use lesson::{Lesson, Outcome, debug, declaration, outcome, step};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use service::assoc::Attached;
 use service::follows;
 
@@ -137,6 +137,18 @@ async fn main() -> Outcome {
         "cy.followers.count\ncy.following.count",
         follows::follow_counts(db, cy.id),
         debug,
+    )
+    .await?;
+
+    step!(
+        lesson,
+        "cy's counts, from the counter caches",
+        "cy.reload\n[cy.followers_count, cy.following_count]   # counter_cache: on both belongs_to",
+        user::Entity::find_by_id(cy.id).one(db),
+        |r| outcome(r, |u| format!(
+            "{:?}",
+            u.as_ref().map(follows::FollowCounts::of)
+        )),
     )
     .await?;
 

@@ -121,7 +121,8 @@ t.likers
         sql(&out, "t.likers"),
         [
             "SELECT users.id, users.username, users.email, users.salutation, users.password_hash, \
-          users.created_at, users.updated_at FROM users INNER JOIN hearts ON hearts.user_id = users.id \
+          users.created_at, users.updated_at, users.followers_count, users.following_count \
+          FROM users INNER JOIN hearts ON hearts.user_id = users.id \
           WHERE hearts.tweet_id = 1 ORDER BY users.id ASC"
         ]
     );
@@ -161,7 +162,8 @@ bob.follows_given.first.followed.username
         sql(&out, "m.sender"),
         [
             "SELECT users.id, users.username, users.email, users.salutation, users.password_hash, \
-          users.created_at, users.updated_at FROM users WHERE users.id = 1 ORDER BY users.id ASC LIMIT 1"
+          users.created_at, users.updated_at, users.followers_count, users.following_count \
+          FROM users WHERE users.id = 1 ORDER BY users.id ASC LIMIT 1"
         ]
     );
     assert_eq!(result(&out, "m.receiver.username"), "\"bob\"");

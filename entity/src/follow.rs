@@ -4,8 +4,8 @@
 //!
 //! ```ruby
 //! class Follow < ApplicationRecord
-//!   belongs_to :follower, class_name: "User"
-//!   belongs_to :followed, class_name: "User"
+//!   belongs_to :follower, class_name: "User", counter_cache: :following_count
+//!   belongs_to :followed, class_name: "User", counter_cache: :followers_count
 //!   validates :follower_id, uniqueness: { scope: :followed_id }
 //!   validate { errors.add(:followed, "can't be yourself") if follower_id == followed_id }
 //! end
@@ -16,7 +16,7 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm_assoc::JoinTable;
+use sea_orm_assoc::{CounterCache, JoinTable};
 
 // ANCHOR: model
 #[sea_orm::model]
@@ -50,7 +50,27 @@ pub struct Model {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Left: the follower; right: the followed user.
+// ANCHOR: follow_counters
+/// `users.followers_count`, counting `follows` by `followed_id`
+/// (`belongs_to :followed, class_name: "User", counter_cache: :followers_count`).
+pub fn followers_counter() -> CounterCache {
+    CounterCache::new(
+        Relation::Followed.def(),
+        super::user::Column::FollowersCount,
+    )
+}
+
+/// `users.following_count`, counting `follows` by `follower_id`
+/// (`belongs_to :follower, class_name: "User", counter_cache: :following_count`).
+pub fn following_counter() -> CounterCache {
+    CounterCache::new(
+        Relation::Follower.def(),
+        super::user::Column::FollowingCount,
+    )
+}
+// ANCHOR_END: follow_counters
+
+/// Left: the follower; right: the followed user. Both sides keep a counter cache.
 impl JoinTable for Entity {
     type Left = i32;
     type Right = i32;
@@ -66,5 +86,11 @@ impl JoinTable for Entity {
             followed_id: Set(followed_id),
             created_at: Set(chrono::Utc::now()),
         }
+    }
+    fn counter_cache() -> Option<CounterCache> {
+        Some(followers_counter())
+    }
+    fn left_counter_cache() -> Option<CounterCache> {
+        Some(following_counter())
     }
 }

@@ -40,6 +40,12 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// How many users follow this one: a counter cache of `follows` by `followed_id`,
+    /// moved by every follow, unfollow and destroy (`follow::followers_counter`).
+    pub followers_count: i32,
+    /// How many users this one follows: `follows` by `follower_id`
+    /// (`follow::following_counter`).
+    pub following_count: i32,
 
     #[sea_orm(has_many)]
     pub tweets: HasMany<super::tweet::Entity>,

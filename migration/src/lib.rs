@@ -25,6 +25,7 @@ mod m20261122_000016_drop_redundant_tweets_user_id_index;
 mod m20261122_000017_add_tweets_updated_at;
 mod m20261122_000018_keyset_indexes;
 mod m20261123_000019_tweets_fillfactor;
+mod m20261124_000020_users_follow_counts;
 
 // ANCHOR: migrator
 /// Applies and rolls back every migration of the workspace.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000017_add_tweets_updated_at::Migration),
             Box::new(m20261122_000018_keyset_indexes::Migration),
             Box::new(m20261123_000019_tweets_fillfactor::Migration),
+            Box::new(m20261124_000020_users_follow_counts::Migration),
         ]
     }
 }

@@ -2,10 +2,10 @@
 //! table behind, and goes up again, on whichever backend `DATABASE_URL` names.
 
 use chrono::{TimeZone, Utc};
-use entity::tweet;
+use entity::{tweet, user};
 use migration::{Migrator, MigratorTrait, Query, SchemaManager};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
-use service::input::{Email, Salutation, TweetBody, Username};
+use service::input::TweetBody;
 use testkit::TestDb;
 
 /// The tables of the current schema, and `sessions`, which the history creates and
@@ -95,6 +95,19 @@ async fn one_step_down_undoes_only_the_newest_migration() {
     };
     assert_eq!(tweets_options(&t).await, room);
     Migrator::down(&t.db, Some(1)).await.expect("roll back one");
+    for cached in ["followers_count", "following_count"] {
+        assert!(
+            !manager
+                .has_column("users", cached)
+                .await
+                .expect("ask for the column"),
+            "the newest migration only added the follow counts: {cached}"
+        );
+    }
+    assert_eq!(tweets_options(&t).await, room, "and nothing older");
+    Migrator::down(&t.db, Some(1))
+        .await
+        .expect("roll back the fillfactor");
     assert!(
         tweets_options(&t).await.is_empty(),
         "the newest migration only left room in tweets' pages (PostgreSQL)"
@@ -158,7 +171,7 @@ async fn one_step_down_undoes_only_the_newest_migration() {
             .await
             .expect("status")
             .len(),
-        5
+        6
     );
     Migrator::up(&t.db, None).await.expect("apply them again");
     assert_eq!(present(&t).await, TABLES.to_vec());
@@ -168,27 +181,18 @@ async fn one_step_down_undoes_only_the_newest_migration() {
 #[tokio::test]
 async fn tweets_posted_before_updated_at_existed_get_their_created_at() {
     let t = TestDb::new().await;
-    Migrator::down(&t.db, Some(3))
+    Migrator::down(&t.db, Some(4))
         .await
         .expect("back to tweets without updated_at");
-    let ann = service::users::register_user(
-        &t.db,
-        service::users::NewUser {
-            username: Username::parse("ann").expect("a username"),
-            email: Email::parse("ann@example.com").expect("an email"),
-            salutation: Salutation::parse("Ann").expect("a salutation"),
-            password_hash: None,
-        },
-    )
-    .await
-    .expect("register ann");
+    let manager = SchemaManager::new(&t.db);
+    let ann = old_user(&manager, 1, "ann").await;
     let posted = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
-    SchemaManager::new(&t.db)
+    manager
         .exec_stmt(
             Query::insert()
                 .into_table("tweets")
                 .columns(["user_id", "content", "created_at", "hearts_count"])
-                .values_panic([ann.id.into(), "before".into(), posted.into(), 0.into()])
+                .values_panic([ann.into(), "before".into(), posted.into(), 0.into()])
                 .to_owned(),
         )
         .await
@@ -200,11 +204,99 @@ async fn tweets_posted_before_updated_at_existed_get_their_created_at() {
     assert_eq!(tweets[0].created_at, posted);
     assert_eq!(tweets[0].updated_at, posted, "backfilled from created_at");
 
-    let new = service::tweets::post_tweet(&t.db, ann.id, TweetBody::parse("after").unwrap())
+    let new = service::tweets::post_tweet(&t.db, ann, TweetBody::parse("after").unwrap())
         .await
         .expect("post");
     assert_eq!(
         new.updated_at, new.created_at,
         "set with created_at on insert"
     );
+}
+
+/// A user inserted as a schema older than the entity would (no follow counts): `id`.
+async fn old_user(manager: &SchemaManager<'_>, id: i32, name: &str) -> i32 {
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    manager
+        .exec_stmt(
+            Query::insert()
+                .into_table("users")
+                .columns([
+                    "id",
+                    "username",
+                    "email",
+                    "salutation",
+                    "created_at",
+                    "updated_at",
+                ])
+                .values_panic([
+                    id.into(),
+                    name.into(),
+                    format!("{name}@example.com").into(),
+                    name.into(),
+                    at.into(),
+                    at.into(),
+                ])
+                .to_owned(),
+        )
+        .await
+        .expect("insert a user the old way");
+    id
+}
+
+#[tokio::test]
+async fn the_follow_counts_start_at_the_follows_already_there() {
+    let t = TestDb::new().await;
+    Migrator::down(&t.db, Some(1))
+        .await
+        .expect("back to users without follow counts");
+    let manager = SchemaManager::new(&t.db);
+    let (ann, bob, cat) = (
+        old_user(&manager, 1, "ann").await,
+        old_user(&manager, 2, "bob").await,
+        old_user(&manager, 3, "cat").await,
+    );
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    for (follower, followed) in [(ann, bob), (cat, bob), (bob, ann)] {
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table("follows")
+                    .columns(["follower_id", "followed_id", "created_at"])
+                    .values_panic([follower.into(), followed.into(), at.into()])
+                    .to_owned(),
+            )
+            .await
+            .expect("insert a follow the old way");
+    }
+
+    Migrator::up(&t.db, None)
+        .await
+        .expect("add the follow counts");
+    let counts = |u: &user::Model| (u.username.clone(), u.followers_count, u.following_count);
+    let mut users: Vec<_> = user::Entity::find()
+        .all(&t.db)
+        .await
+        .expect("read users")
+        .iter()
+        .map(counts)
+        .collect();
+    users.sort();
+    assert_eq!(
+        users,
+        [
+            ("ann".to_owned(), 1, 1),
+            ("bob".to_owned(), 2, 1),
+            ("cat".to_owned(), 0, 1)
+        ]
+    );
+    // From here on the service keeps them.
+    service::follows::follow_user(&t.db, ann, cat)
+        .await
+        .expect("follow");
+    let cat_row = user::Entity::find_by_id(cat)
+        .one(&t.db)
+        .await
+        .expect("read cat")
+        .expect("cat");
+    assert_eq!((cat_row.followers_count, cat_row.following_count), (1, 1));
 }

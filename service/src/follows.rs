@@ -3,11 +3,10 @@
 use entity::{follow, tweet, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, TransactionTrait,
 };
 
-use crate::assoc::counter::count_column;
 use crate::assoc::page::Keyset;
 use crate::assoc::{self, Attached, LinkError, Side};
 use crate::paging::{NameCursor, Page, TimeCursor};
@@ -159,15 +158,13 @@ pub struct Profile {
 struct ProfileRow {
     #[sea_orm(nested)]
     user: user::Model,
-    followers: i64,
-    following: i64,
     followed_by_viewer: i64,
 }
 
-/// [`Profile`] in one statement: the user's row with two correlated counts
-/// (followers, following) and the viewer's follow (1 or 0: a correlated `EXISTS` over
-/// the unique pair, `assoc::counter::viewer_has`; the constant 0 without a viewer).
-/// `None` when the user does not exist.
+/// [`Profile`] in one statement: the user's row, whose counter caches hold its two
+/// counts (followers, following), and the viewer's follow (1 or 0: a correlated
+/// `EXISTS` over the unique pair, `assoc::counter::viewer_has`; the constant 0 without
+/// a viewer). `None` when the user does not exist.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -189,24 +186,14 @@ pub(crate) fn profile_select(
     user_id: i32,
     viewer: Option<i32>,
 ) -> Result<sea_orm::Select<user::Entity>, DbErr> {
-    let all = Condition::all;
-    Ok(user::Entity::find_by_id(user_id)
-        .expr_as(
-            count_column(&follow::Relation::Followed.def(), all())?,
-            "followers",
-        )
-        .expr_as(
-            count_column(&follow::Relation::Follower.def(), all())?,
-            "following",
-        )
-        .expr_as(
-            assoc::counter::viewer_has(
-                &follow::Relation::Followed.def(),
-                follow::Column::FollowerId,
-                viewer,
-            )?,
-            "followed_by_viewer",
-        ))
+    Ok(user::Entity::find_by_id(user_id).expr_as(
+        assoc::counter::viewer_has(
+            &follow::Relation::Followed.def(),
+            follow::Column::FollowerId,
+            viewer,
+        )?,
+        "followed_by_viewer",
+    ))
 }
 
 /// The [`Profile`] in a row of [`profile_select`]'s columns, under their own names.
@@ -220,11 +207,8 @@ pub(crate) fn profile_from(row: &sea_orm::QueryResult) -> Result<Profile, DbErr>
 impl From<ProfileRow> for Profile {
     fn from(r: ProfileRow) -> Self {
         Profile {
+            counts: FollowCounts::of(&r.user),
             user: r.user,
-            counts: FollowCounts {
-                followers: r.followers,
-                following: r.following,
-            },
             followed_by_viewer: r.followed_by_viewer > 0,
         }
     }
@@ -235,6 +219,17 @@ impl From<ProfileRow> for Profile {
 pub struct FollowCounts {
     pub followers: i64,
     pub following: i64,
+}
+
+impl FollowCounts {
+    /// The user row's own counter caches (`users.followers_count`,
+    /// `users.following_count`), kept by every follow, unfollow and destroy.
+    pub fn of(user: &user::Model) -> Self {
+        Self {
+            followers: i64::from(user.followers_count),
+            following: i64::from(user.following_count),
+        }
+    }
 }
 
 // ANCHOR: follow_counts

@@ -11,6 +11,7 @@ use entity::{
 
 use crate::assoc::Registry;
 
+pub use entity::follow::{followers_counter, following_counter};
 pub use entity::heart::hearts_counter;
 
 // ANCHOR: graph
@@ -30,6 +31,8 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         .entity(genre::Entity)
         .entity(song::Entity)
         .counter_cache(hearts_counter())
+        .counter_cache(followers_counter())
+        .counter_cache(following_counter())
 });
 
 /// Every table of the workspace, with its rules.

@@ -70,6 +70,10 @@ pub struct UserRow {
     pub id: i32,
     pub username: String,
     pub email: String,
+    /// How many follows of the data set point at this user (a counter cache).
+    pub followers_count: i32,
+    /// How many follows of the data set this user made (a counter cache).
+    pub following_count: i32,
 }
 
 /// A tweet: `tweet {k} by user{u}`, created `id` seconds after [`epoch`].
@@ -130,11 +134,13 @@ impl DataSet {
         let id = |n: u64| n as i32;
         let mut rng = SplitMix64::new(SplitMix64::SEED);
 
-        let users = (1..=users_n)
+        let mut users: Vec<UserRow> = (1..=users_n)
             .map(|u| UserRow {
                 id: id(u),
                 username: format!("user{u}"),
                 email: format!("user{u}@example.com"),
+                followers_count: 0,
+                following_count: 0,
             })
             .collect();
 
@@ -180,6 +186,8 @@ impl DataSet {
                         follower_id: id(u),
                         followed_id: id(f),
                     });
+                    users[(u - 1) as usize].following_count += 1;
+                    users[(f - 1) as usize].followers_count += 1;
                 }
             }
         }
@@ -231,8 +239,9 @@ const PARAMS_PER_STATEMENT: usize = 8_000;
 /// Inserts the whole data set into an empty, migrated database with multi-row
 /// INSERTs through the entities, one transaction per table; `progress(done, total)` is
 /// called after each chunk. Users and tweets keep the data set's ids (PostgreSQL's
-/// sequences are moved past them), users get no password, and each tweet's
-/// `hearts_count` matches its hearts. Returns the rows inserted.
+/// sequences are moved past them), users get no password, each tweet's `hearts_count`
+/// matches its hearts and each user's `followers_count` and `following_count` their
+/// follows. Returns the rows inserted.
 ///
 /// # Errors
 /// [`DbErr`] from the database, e.g. when the tables are not empty.
@@ -256,8 +265,10 @@ where
         password_hash: Set(None),
         created_at: Set(start),
         updated_at: Set(start),
+        followers_count: Set(u.followers_count),
+        following_count: Set(u.following_count),
     });
-    insert_chunked::<user::Entity, _>(db, users, 7, &mut done, total, &mut progress).await?;
+    insert_chunked::<user::Entity, _>(db, users, 9, &mut done, total, &mut progress).await?;
 
     let tweets = data.tweets.iter().map(|t| tweet::ActiveModel {
         id: Set(t.id),

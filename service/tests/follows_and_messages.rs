@@ -3,11 +3,13 @@
 //! feed) and direct messages (a `belongs_to` sender and a `belongs_to` receiver, both
 //! users, visible to those two only).
 
-use entity::user;
-use service::assoc::Attached;
+use entity::{follow, user};
+use sea_orm::EntityTrait;
+use service::assoc::{Attached, counter, join};
 use service::follows::{self, FollowCounts, FollowError};
 use service::input::{InputError, MessageBody};
 use service::messages::{self, MessageError, MessageView};
+use service::schema::{followers_counter, following_counter};
 use testkit::{TestDb, rows, seed};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -306,6 +308,166 @@ async fn a_profile_reads_both_follow_counts_and_the_viewers_follow_in_one_statem
     assert!(!anonymous.followed_by_viewer);
     assert_eq!(anonymous.counts, by_bob.counts);
     assert!(follows::profile(&t.db, 999_999, None).await?.is_none());
+    Ok(())
+}
+
+/// Both follow counter caches agree with `follows` (an empty drift list each).
+async fn follow_counts_agree(t: &TestDb) {
+    for cache in [followers_counter(), following_counter()] {
+        let drift = counter::verify::<i32, _>(&t.db, &cache)
+            .await
+            .expect("verify");
+        assert!(drift.is_empty(), "{}: {drift:?}", cache.column);
+    }
+}
+
+/// `(followers_count, following_count)` of the user's row as it is now.
+async fn cached_counts(t: &TestDb, id: i32) -> (i32, i32) {
+    let u = user::Entity::find_by_id(id)
+        .one(&t.db)
+        .await
+        .expect("read user")
+        .expect("user exists");
+    (u.followers_count, u.following_count)
+}
+
+#[tokio::test]
+async fn both_follow_counts_are_counter_caches_moved_by_each_follow_and_unfollow() -> TestResult {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let cat = seed::user(&t.db, "cat").await;
+    assert_eq!(cached_counts(&t, ann.id).await, (0, 0));
+
+    follow(&t, &ann, &bob).await;
+    follow(&t, &cat, &bob).await;
+    follow(&t, &ann, &cat).await;
+    assert_eq!(cached_counts(&t, ann.id).await, (0, 2));
+    assert_eq!(cached_counts(&t, bob.id).await, (2, 0));
+    assert_eq!(cached_counts(&t, cat.id).await, (1, 1));
+
+    // Refusals and no-ops move nothing.
+    follows::follow_user(&t.db, ann.id, bob.id).await?;
+    assert!(follows::follow_user(&t.db, ann.id, ann.id).await.is_err());
+    assert!(follows::follow_user(&t.db, ann.id, MISSING).await.is_err());
+    assert!(follows::follow_user(&t.db, MISSING, ann.id).await.is_err());
+    assert!(!follows::unfollow_user(&t.db, bob.id, ann.id).await?);
+    assert_eq!(cached_counts(&t, ann.id).await, (0, 2));
+    assert_eq!(cached_counts(&t, bob.id).await, (2, 0));
+
+    assert!(follows::unfollow_user(&t.db, ann.id, bob.id).await?);
+    assert_eq!(cached_counts(&t, ann.id).await, (0, 1));
+    assert_eq!(cached_counts(&t, bob.id).await, (1, 0));
+    follow_counts_agree(&t).await;
+
+    // The toolkit's other writes keep both sides too: toggle, then sync (ann follows
+    // exactly bob and cat, then nobody).
+    let toggled = join::toggle::<follow::Entity, _>(&t.db, bob.id, ann.id).await?;
+    assert!(toggled.on);
+    assert_eq!(toggled.count, 1, "the right side's count: ann's followers");
+    assert_eq!(cached_counts(&t, bob.id).await, (1, 1));
+    join::sync::<follow::Entity, _>(&t.db, ann.id, &[bob.id, cat.id]).await?;
+    assert_eq!(cached_counts(&t, ann.id).await, (1, 2));
+    follow_counts_agree(&t).await;
+    join::sync::<follow::Entity, _>(&t.db, ann.id, &[]).await?;
+    assert_eq!(cached_counts(&t, ann.id).await, (1, 0));
+    assert_eq!(cached_counts(&t, bob.id).await, (1, 1));
+    assert_eq!(cached_counts(&t, cat.id).await, (0, 1));
+    follow_counts_agree(&t).await;
+
+    // The profile reads them from the row: one statement, no COUNT.
+    let (profile, sent) = t.log.capture(follows::profile(&t.db, bob.id, None)).await;
+    let profile = profile?.expect("bob exists");
+    assert_eq!(
+        profile.counts,
+        FollowCounts {
+            followers: 1,
+            following: 1
+        }
+    );
+    assert_eq!(sent.count(), 1);
+    assert!(
+        !sent.statements[0].sql.contains("COUNT"),
+        "{}",
+        sent.statements[0].sql
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_follows_both_ways_keep_both_counts_right() {
+    let t = TestDb::concurrent().await;
+    let mut people = Vec::new();
+    for name in ["ann", "bob", "cat", "dan"] {
+        people.push(seed::user(&t.db, name).await.id);
+    }
+    // Every ordered pair at once, so that A follows B while B follows A: each write
+    // moves two users' rows, in opposite orders (a deadlock is retried).
+    let pairs: Vec<(i32, i32)> = people
+        .iter()
+        .flat_map(|&a| people.iter().map(move |&b| (a, b)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    let run = |unfollow: bool| {
+        let tasks: Vec<_> = pairs
+            .iter()
+            .map(|&(a, b)| {
+                let db = t.db.clone();
+                tokio::spawn(async move {
+                    if unfollow {
+                        follows::unfollow_user(&db, a, b).await.map(|_| ())
+                    } else {
+                        follows::follow_user(&db, a, b).await.map(|_| ())
+                    }
+                })
+            })
+            .collect();
+        async move {
+            for task in tasks {
+                task.await.unwrap().expect("every write succeeds");
+            }
+        }
+    };
+    run(false).await;
+    for &id in &people {
+        assert_eq!(cached_counts(&t, id).await, (3, 3));
+    }
+    follow_counts_agree(&t).await;
+    run(true).await;
+    for &id in &people {
+        assert_eq!(cached_counts(&t, id).await, (0, 0));
+    }
+    follow_counts_agree(&t).await;
+}
+
+#[tokio::test]
+async fn destroying_users_lowers_the_follow_counts_of_everyone_they_followed_or_who_followed_them()
+-> TestResult {
+    let t = TestDb::new().await;
+    let ann = seed::user(&t.db, "ann").await;
+    let bob = seed::user(&t.db, "bob").await;
+    let cat = seed::user(&t.db, "cat").await;
+    let dan = seed::user(&t.db, "dan").await;
+    for (a, b) in [
+        (&ann, &bob),
+        (&bob, &ann),
+        (&cat, &ann),
+        (&ann, &dan),
+        (&cat, &dan),
+        (&bob, &dan),
+        (&bob, &cat),
+    ] {
+        follow(&t, a, b).await;
+    }
+    service::users::destroy_user(&t.db, ann.id).await?;
+    assert_eq!(cached_counts(&t, bob.id).await, (0, 2));
+    assert_eq!(cached_counts(&t, cat.id).await, (1, 1));
+    assert_eq!(cached_counts(&t, dan.id).await, (2, 0));
+    follow_counts_agree(&t).await;
+    // Two at once, one of whom followed the other: each survivor loses each once.
+    service::users::destroy_users(&t.db, &[bob.id, cat.id]).await?;
+    assert_eq!(cached_counts(&t, dan.id).await, (0, 0));
+    follow_counts_agree(&t).await;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! left behind.
 
 use entity::{follow, heart, message, tweet, user};
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 use service::assoc::counter;
 use service::follows::follow_user;
 use service::hearts::heart_tweet;
@@ -514,7 +514,10 @@ async fn destroying_several_users_at_once_removes_exactly_their_tweets_hearts_fo
         "cat and dan, their two tweets each, their hearts on each other's tweets, \
          following and messaging each other"
     );
+    // By id: a destroy moves the survivors' follow counts, and PostgreSQL returns an
+    // updated row wherever its new version went.
     let names: Vec<String> = user::Entity::find()
+        .order_by_asc(user::Column::Id)
         .all(&t.db)
         .await
         .expect("read users")
