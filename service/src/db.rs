@@ -366,7 +366,7 @@ pub const CHECKPOINT_FILE_PATIENCE: Duration = Duration::from_secs(5);
 ///
 /// - PostgreSQL: `VACUUM (ANALYZE)`. A bulk load leaves every page unmarked in the
 ///   visibility map, so an index-only scan (the feed's follows, every star's probe of
-///   `(user_id, tweet_id)`, the profile's follow counts) still reads each row's heap
+///   `(user_id, tweet_id)`, the profile's "do I follow them?") still reads each row's heap
 ///   page, and the seed's last step (every user's password hash) leaves a dead
 ///   version of each user row that a primary-key read walks past. Autovacuum would
 ///   get there in its own time, if it is on (it is off on some machines). After

@@ -237,11 +237,12 @@ pub struct UserPage {
 }
 
 // ANCHOR: user_page
-/// The user with their follow counts, then their tweets newest first, each with its
-/// heart count (the `hearts_count` counter cache) and whether `viewer` hearted it:
-/// two statements whatever the number of tweets ([`follows::profile`], then the
-/// tweets with the viewer's star as a correlated `EXISTS` over the unique
-/// `(user_id, tweet_id)` index). `None` when the user does not exist.
+/// The user with their follow counts (the row's own counter caches), then their
+/// tweets newest first, each with its heart count (the `hearts_count` counter cache)
+/// and whether `viewer` hearted it: two statements whatever the number of tweets
+/// ([`follows::profile`], then the tweets with the viewer's star as a correlated
+/// `EXISTS` over the unique `(user_id, tweet_id)` index). `None` when the user does
+/// not exist.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -307,14 +308,15 @@ pub async fn user_page_at<C: ConnectionTrait>(
 /// when there is none:
 ///
 /// ```sql
-/// SELECT * FROM (SELECT "users".*, <counts> FROM "users" WHERE "id" = $1 LIMIT 1) AS "profile"
+/// SELECT * FROM (SELECT "users".*, <viewer follows> FROM "users" WHERE "id" = $1 LIMIT 1) AS "profile"
 ///   LEFT JOIN (SELECT "tweets"."id" AS "t_id", .., <star> AS "t_hearted" FROM "tweets"
 ///              WHERE "user_id" = $2 ORDER BY "created_at" DESC, "id" DESC LIMIT 11) AS "page"
 ///   ON TRUE ORDER BY "page"."t_created_at" DESC, "page"."t_id" DESC
 /// ```
 ///
 /// The `LIMIT 1` keeps the profile a table of its own: without it PostgreSQL merges
-/// it into the outer query and runs its two counts once per tweet.
+/// it into the outer query and runs its subquery (then two counts, now the viewer's
+/// follow) once per tweet.
 ///
 /// Used on PostgreSQL only, where each statement costs a wake-up of a server process
 /// that shares the machine's cores with the app: under `pgbench` with 8 clients on 2
