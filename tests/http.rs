@@ -397,6 +397,49 @@ async fn a_deleted_readers_session_sees_the_home_page_as_a_visitor_does() {
 }
 
 #[tokio::test]
+async fn a_user_page_reads_no_row_of_its_viewer_and_a_deleted_viewer_sees_what_a_visitor_sees() {
+    let t = TestDb::new().await;
+    let mut ann = Client::new(&t);
+    let ann_id = ann.sign_up("ann").await;
+    let tweet = ann.tweet("for everyone").await;
+    let mut bob = Client::new(&t);
+    let bob_id = bob.sign_up("bob").await;
+    bob.post(&format!("/users/{ann_id}/follow"), &[]).await;
+    bob.star(tweet, bob.csrf.clone().as_deref()).await;
+    let page = format!("/users/{ann_id}");
+
+    // Bob's id and name come from his session; the page's own statement(s) say he
+    // still exists, follows ann and starred her tweet.
+    let (shown, sent) = t.log.capture(bob.get(&page)).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let anonymous = if t.db.get_database_backend() == DbBackend::Postgres {
+        1
+    } else {
+        2
+    };
+    assert_eq!(
+        sent.count(),
+        anonymous,
+        "as many as a visitor's page, no lookup of the viewer's own row: {:#?}",
+        sent.statements
+    );
+    assert!(shown.body.contains("@bob") && shown.body.contains("Sign out"));
+    assert!(shown.body.contains(r#"id="unfollow""#), "{}", shown.body);
+
+    // Bob is deleted; his sealed cookie still opens, but no row answers to it: ann's
+    // page is the one a visitor sees, no follow button, no star of his, and reading
+    // it writes nothing.
+    service::users::destroy_user(&t.db, bob_id).await.unwrap();
+    let shown = bob.get(&page).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(!shown.body.contains("@bob") && !shown.body.contains("Sign out"));
+    assert!(!shown.body.contains(r#"id="unfollow""#) && !shown.body.contains(r#"id="follow""#));
+    assert!(shown.body.contains("Sign in") && shown.body.contains("for everyone"));
+    let writes = writes_while_reading(&t, &mut bob, &[page], 3).await;
+    assert!(writes.is_empty(), "{writes:#?}");
+}
+
+#[tokio::test]
 async fn counts_read_one_heart_and_two_hearts_one_follower_and_two_followers() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);
@@ -773,15 +816,16 @@ async fn pages_send_the_same_number_of_statements_for_one_tweet_or_fifty() {
         statements(&t, &mut bob, "/").await,
     );
     assert_eq!(one, fifty, "user page and feed: (1 tweet) vs (50 tweets)");
-    // The viewer's row; the user with their follow counts and "do I follow them?";
-    // the tweets (their counts are the counter cache) with the viewer's stars. On
-    // PostgreSQL the last two are one statement (`hearts::user_page_at`).
+    // The user with their follow counts, "do I follow them?" and "am I still
+    // here?"; the tweets (their counts are the counter cache) with the viewer's
+    // stars. On PostgreSQL the two are one statement (`hearts::user_page_at`). The
+    // viewer's id and name come from the session: no row of theirs is read.
     let user_page = if t.db.get_database_backend() == DbBackend::Postgres {
         1
     } else {
         2
     };
-    assert_eq!(fifty.0, 1 + user_page, "signed-in user page");
+    assert_eq!(fifty.0, user_page, "signed-in user page");
     // The feed with authors and the viewer's stars, which finds rows only while the
     // viewer exists: their name comes from the session, so no row of theirs is read.
     assert_eq!(fifty.1, 1, "signed-in feed");

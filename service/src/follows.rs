@@ -1,7 +1,7 @@
 //! Followers: a self-referential many-to-many through `follows`.
 
 use entity::{follow, tweet, user};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, TransactionTrait,
@@ -152,6 +152,10 @@ pub struct Profile {
     pub counts: FollowCounts,
     /// False without a viewer.
     pub followed_by_viewer: bool,
+    /// Whether the viewer's own row is there, read in the same statement: a page can
+    /// take the viewer from the session (sealed, so it names who signed in) and still
+    /// show a user deleted since then the page a visitor sees. False without a viewer.
+    pub viewer_exists: bool,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -159,12 +163,14 @@ struct ProfileRow {
     #[sea_orm(nested)]
     user: user::Model,
     followed_by_viewer: i64,
+    viewer_exists: i64,
 }
 
 /// [`Profile`] in one statement: the user's row, whose counter caches hold its two
-/// counts (followers, following), and the viewer's follow (1 or 0: a correlated
-/// `EXISTS` over the unique pair, `assoc::counter::viewer_has`; the constant 0 without
-/// a viewer). `None` when the user does not exist.
+/// counts (followers, following), the viewer's follow (1 or 0: a correlated `EXISTS`
+/// over the unique pair, `assoc::counter::viewer_has`) and whether the viewer's row
+/// exists (a primary-key `COUNT`, 1 or 0); the constant 0 for both without a viewer.
+/// `None` when the user does not exist.
 ///
 /// # Errors
 /// [`DbErr`] from the database.
@@ -186,14 +192,33 @@ pub(crate) fn profile_select(
     user_id: i32,
     viewer: Option<i32>,
 ) -> Result<sea_orm::Select<user::Entity>, DbErr> {
-    Ok(user::Entity::find_by_id(user_id).expr_as(
-        assoc::counter::viewer_has(
-            &follow::Relation::Followed.def(),
-            follow::Column::FollowerId,
-            viewer,
-        )?,
-        "followed_by_viewer",
-    ))
+    let viewer_exists = match viewer {
+        Some(viewer) => {
+            let row = Alias::new("viewer");
+            Expr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .expr(Expr::cust("COUNT(*)"))
+                        .from_as(user::Entity, row.clone())
+                        .and_where(Expr::col((row, user::Column::Id)).eq(viewer))
+                        .to_owned()
+                        .into(),
+                ),
+            )
+        }
+        None => Expr::val(0_i64),
+    };
+    Ok(user::Entity::find_by_id(user_id)
+        .expr_as(
+            assoc::counter::viewer_has(
+                &follow::Relation::Followed.def(),
+                follow::Column::FollowerId,
+                viewer,
+            )?,
+            "followed_by_viewer",
+        )
+        .expr_as(viewer_exists, "viewer_exists"))
 }
 
 /// The [`Profile`] in a row of [`profile_select`]'s columns, under their own names.
@@ -210,6 +235,7 @@ impl From<ProfileRow> for Profile {
             counts: FollowCounts::of(&r.user),
             user: r.user,
             followed_by_viewer: r.followed_by_viewer > 0,
+            viewer_exists: r.viewer_exists > 0,
         }
     }
 }

@@ -228,6 +228,8 @@ pub struct UserPage {
     /// Followers, following, and whether the viewer follows the user.
     pub counts: FollowCounts,
     pub followed_by_viewer: bool,
+    /// Whether the viewer's row is there ([`follows::Profile::viewer_exists`]).
+    pub viewer_exists: bool,
     pub tweets: Vec<TweetView>,
     /// The next page of tweets ([`user_page_at`]); `None` on the last page, and
     /// always from [`user_page`], which lists them all.
@@ -394,6 +396,7 @@ impl UserPage {
             user: profile.user,
             counts: profile.counts,
             followed_by_viewer: profile.followed_by_viewer,
+            viewer_exists: profile.viewer_exists,
             tweets: rows
                 .into_iter()
                 .map(|r| TweetView {

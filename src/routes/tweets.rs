@@ -47,7 +47,7 @@ async fn create(
                 let page = super::users::user_page(
                     &state,
                     &session,
-                    Some(&me),
+                    Some((&me).into()),
                     me.id,
                     &first,
                     form.content,

@@ -13,7 +13,7 @@ use crate::auth::{CurrentUser, RequireUser};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Path, Query};
 use crate::routes::{PageQuery, Pager};
-use crate::views::{Layout, PeoplePage, TweetRow, UserPage};
+use crate::views::{Layout, Me, PeoplePage, TweetRow, UserPage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,34 +24,54 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unfollow", post(unfollow))
 }
 
+/// `GET /users/:id`. A session that names its user (their id and username, kept
+/// since sign-in) reads no row of theirs: the page's own statement says whether they
+/// still exist (`service::follows::Profile::viewer_exists`), and a user deleted since
+/// signing in sees the page a visitor sees, as `auth::CurrentUser` would show it. A
+/// cookie with the id alone is looked up as `CurrentUser` does.
 async fn show(
     State(state): State<AppState>,
     session: Session,
-    CurrentUser(me): CurrentUser,
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = user_page(&state, &session, me.as_ref(), id, &q, String::new(), None).await?;
+    let me = match (session.signed_in_as(), session.user_id()) {
+        (Some(me), _) => Some(me),
+        (None, Some(id)) => service::users::find_user(&state.db, id)
+            .await?
+            .as_ref()
+            .map(Me::from),
+        (None, None) => None,
+    };
+    let page = user_page(&state, &session, me, id, &q, String::new(), None).await?;
     super::ok(&page)
 }
 
 /// "Hi, {salutation}", the follow counts, one page of the user's tweets with their
 /// hearts, the viewer's stars; also re-rendered with a refused tweet. Two statements
-/// (`service::hearts::user_page_at`), plus the viewer's own row when signed in.
+/// (`service::hearts::user_page_at`; one on PostgreSQL), whoever views it.
 pub async fn user_page(
     state: &AppState,
     session: &Session,
-    me: Option<&user::Model>,
+    me: Option<Me>,
     id: i32,
     q: &PageQuery,
     draft: String,
     error: Option<String>,
 ) -> AppResult<UserPage> {
-    let viewer = me.map(|u| u.id);
     let at = q.cursor()?;
-    let found = service::hearts::user_page_at(&state.db, id, viewer, at.as_ref(), q.per())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let found = service::hearts::user_page_at(
+        &state.db,
+        id,
+        me.as_ref().map(|m| m.id),
+        at.as_ref(),
+        q.per(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    // A viewer deleted since signing in is shown what a visitor sees.
+    let me = me.filter(|_| found.viewer_exists);
+    let viewer = me.as_ref().map(|m| m.id);
     let path = format!("/users/{id}");
     let pager = Pager::new(&path, q, found.newer.as_ref(), found.older.as_ref());
     let tweets = found
@@ -68,7 +88,7 @@ pub async fn user_page(
         })
         .collect();
     Ok(UserPage {
-        layout: Layout::new(session, me, format!("@{}", found.user.username)),
+        layout: Layout::for_me(session, me, format!("@{}", found.user.username)),
         counts: found.counts,
         following: found.followed_by_viewer,
         is_me: viewer == Some(id),
