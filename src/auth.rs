@@ -20,6 +20,7 @@ use rand::Rng;
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::MAX_FORM_BYTES;
+use crate::views::Me;
 
 const CSRF: &str = "csrf";
 
@@ -44,6 +45,35 @@ where
         };
         let state = AppState::from_ref(state);
         Ok(CurrentUser(service::users::find_user(&state.db, id).await?))
+    }
+}
+
+/// The viewer as the sealed session names them (the id and username kept since
+/// sign-in): no statement. The cookie cannot be forged, so it names who signed in; a
+/// page that takes it reads whether they still exist in its own statement
+/// (`service::follows::Profile::viewer_exists`) and shows a user deleted since then
+/// what a visitor sees, as [`CurrentUser`] would. A cookie with the id alone is looked
+/// up as [`CurrentUser`] does.
+pub struct SessionViewer(pub Option<Me>);
+
+impl<S> FromRequestParts<S> for SessionViewer
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        if let Some(me) = session.signed_in_as() {
+            return Ok(SessionViewer(Some(me)));
+        }
+        let Some(id) = session.user_id() else {
+            return Ok(SessionViewer(None));
+        };
+        let state = AppState::from_ref(state);
+        let found = service::users::find_user(&state.db, id).await?;
+        Ok(SessionViewer(found.as_ref().map(Me::from)))
     }
 }
 

@@ -397,7 +397,7 @@ async fn a_deleted_readers_session_sees_the_home_page_as_a_visitor_does() {
 }
 
 #[tokio::test]
-async fn a_user_page_reads_no_row_of_its_viewer_and_a_deleted_viewer_sees_what_a_visitor_sees() {
+async fn user_pages_read_no_row_of_their_viewer_and_a_deleted_viewer_sees_what_a_visitor_sees() {
     let t = TestDb::new().await;
     let mut ann = Client::new(&t);
     let ann_id = ann.sign_up("ann").await;
@@ -425,6 +425,15 @@ async fn a_user_page_reads_no_row_of_its_viewer_and_a_deleted_viewer_sees_what_a
     );
     assert!(shown.body.contains("@bob") && shown.body.contains("Sign out"));
     assert!(shown.body.contains(r#"id="unfollow""#), "{}", shown.body);
+    let followers = format!("/users/{ann_id}/followers");
+    let (listed, sent) = t.log.capture(bob.get(&followers)).await;
+    assert!(listed.body.contains("@bob") && listed.body.contains("Sign out"));
+    assert_eq!(
+        sent.count(),
+        2,
+        "the profile, then the page: {:#?}",
+        sent.statements
+    );
 
     // Bob is deleted; his sealed cookie still opens, but no row answers to it: ann's
     // page is the one a visitor sees, no follow button, no star of his, and reading
@@ -435,7 +444,10 @@ async fn a_user_page_reads_no_row_of_its_viewer_and_a_deleted_viewer_sees_what_a
     assert!(!shown.body.contains("@bob") && !shown.body.contains("Sign out"));
     assert!(!shown.body.contains(r#"id="unfollow""#) && !shown.body.contains(r#"id="follow""#));
     assert!(shown.body.contains("Sign in") && shown.body.contains("for everyone"));
-    let writes = writes_while_reading(&t, &mut bob, &[page], 3).await;
+    let listed = bob.get(&followers).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.body.contains("@bob") && !listed.body.contains("Sign out"));
+    let writes = writes_while_reading(&t, &mut bob, &[page, followers], 3).await;
     assert!(writes.is_empty(), "{writes:#?}");
 }
 

@@ -5,11 +5,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use entity::user;
 use service::follows::FollowError;
 
 use crate::AppState;
-use crate::auth::{CurrentUser, RequireUser};
+use crate::auth::{RequireUser, SessionViewer};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Path, Query};
 use crate::routes::{PageQuery, Pager};
@@ -24,25 +23,15 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unfollow", post(unfollow))
 }
 
-/// `GET /users/:id`. A session that names its user (their id and username, kept
-/// since sign-in) reads no row of theirs: the page's own statement says whether they
-/// still exist (`service::follows::Profile::viewer_exists`), and a user deleted since
-/// signing in sees the page a visitor sees, as `auth::CurrentUser` would show it. A
-/// cookie with the id alone is looked up as `CurrentUser` does.
+/// `GET /users/:id`. The viewer comes from the session ([`SessionViewer`]): the
+/// page's own statement says whether they still exist.
 async fn show(
     State(state): State<AppState>,
     session: Session,
+    SessionViewer(me): SessionViewer,
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let me = match (session.signed_in_as(), session.user_id()) {
-        (Some(me), _) => Some(me),
-        (None, Some(id)) => service::users::find_user(&state.db, id)
-            .await?
-            .as_ref()
-            .map(Me::from),
-        (None, None) => None,
-    };
     let page = user_page(&state, &session, me, id, &q, String::new(), None).await?;
     super::ok(&page)
 }
@@ -104,21 +93,21 @@ pub async fn user_page(
 async fn followers(
     State(state): State<AppState>,
     session: Session,
-    CurrentUser(me): CurrentUser,
+    SessionViewer(me): SessionViewer,
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    people(&state, &session, me.as_ref(), id, &q, Side::Followers).await
+    people(&state, &session, me, id, &q, Side::Followers).await
 }
 
 async fn following(
     State(state): State<AppState>,
     session: Session,
-    CurrentUser(me): CurrentUser,
+    SessionViewer(me): SessionViewer,
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    people(&state, &session, me.as_ref(), id, &q, Side::Following).await
+    people(&state, &session, me, id, &q, Side::Following).await
 }
 
 enum Side {
@@ -127,18 +116,20 @@ enum Side {
 }
 
 /// One page of the people on one side of a user's follows, with its count: two
-/// statements (the user with both counts, then the page), whatever the page.
+/// statements (the user with both counts and whether the viewer still exists, then
+/// the page), whatever the page, signed in or not.
 async fn people(
     state: &AppState,
     session: &Session,
-    me: Option<&user::Model>,
+    me: Option<Me>,
     id: i32,
     q: &PageQuery,
     side: Side,
 ) -> AppResult<Response> {
-    let profile = service::follows::profile(&state.db, id, None)
+    let profile = service::follows::profile(&state.db, id, me.as_ref().map(|m| m.id))
         .await?
         .ok_or(AppError::NotFound)?;
+    let me = me.filter(|_| profile.viewer_exists);
     let user = profile.user;
     let at = q.cursor()?;
     let (page, title, heading, path) = match side {
@@ -159,7 +150,7 @@ async fn people(
     let mut pager = Pager::new(&path, q, page.newer.as_ref(), page.older.as_ref());
     pager.prev_label = "Previous";
     pager.next_label = "Next";
-    let layout = Layout::new(session, me, title);
+    let layout = Layout::for_me(session, me, title);
     super::ok(&PeoplePage {
         layout,
         heading,
