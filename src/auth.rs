@@ -68,11 +68,7 @@ where
         if let Some(me) = session.signed_in_as() {
             return Ok(SessionViewer(Some(me)));
         }
-        let Some(id) = session.user_id() else {
-            return Ok(SessionViewer(None));
-        };
-        let state = AppState::from_ref(state);
-        let found = service::users::find_user(&state.db, id).await?;
+        let CurrentUser(found) = CurrentUser::from_request_parts(parts, state).await?;
         Ok(SessionViewer(found.as_ref().map(Me::from)))
     }
 }
