@@ -317,10 +317,10 @@ where
 /// the right side's new count, both read inside the same transaction.
 ///
 /// On PostgreSQL, for a join with a counter cache on its right side only, it first
-/// tries all of it as one
-/// statement (`toggle_in_one_statement`: the right row's lock, the `DELETE`, the
-/// `INSERT` unless it deleted, the counter's `UPDATE .. RETURNING`), and goes on to the
-/// transaction below only when a toggle of the same pair got in between.
+/// tries all of it as one statement (`toggle_in_one_statement`: the right row's lock,
+/// the `DELETE`, the `INSERT` unless it deleted, the counter's `UPDATE .. RETURNING`),
+/// and goes on to the transaction below only when a toggle of the same pair got in
+/// between.
 ///
 /// # Errors
 /// [`LinkError::MissingParent`] naming the missing side, [`LinkError::SelfLink`],
