@@ -3,8 +3,9 @@
 //! pool from `service::db`) and once as hand-written SQL on one plain sqlx connection
 //! (`raw`, the floor: no pool, no ORM, prepared statements, the same schema and SQLite
 //! settings, and on SQLite the app's writer's checkpoints done beside it on a
-//! connection of their own), each from an empty database. Prints one JSON line per workload on
-//! stdout and, when both ran, the ratio service/raw of each workload on stderr.
+//! connection of their own), each from an empty database. The process uses the app's
+//! allocator (mimalloc). Prints one JSON line per workload on stdout and, when both ran,
+//! the ratio service/raw of each workload on stderr.
 //!
 //! ```sh
 //! cargo run --release --example bench -- --backend sqlite --scale 1 --impl both
@@ -34,6 +35,11 @@ use service::held::Held;
 use service::workload::{DataSet, probe};
 
 type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The app's allocator (`src/main.rs`; Cargo.toml says why), so that the service is
+/// measured as the app runs it. Both implementations share the process: raw has it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// User pages per page workload, and operations of the others (the spec's loops).
 const PAGES: u64 = 200;
