@@ -15,8 +15,8 @@
 # signed in <-> Sinatra POST /hearts. Installs what is missing (Debian, as root):
 # wrk, puma, curl, and through the anchors' setup.sh Ruby with ActiveRecord, Sinatra,
 # the SQLite and PostgreSQL drivers, PostgreSQL itself, role root and database bench.
-# Writes results/side_by_side_<backend>_scale<S>.md (both tables and the ratios) and
-# prints it.
+# Writes results/side_by_side_<backend>_scale<S>.md (both tables, the ratios, and each
+# pair's CPU per request: app, database, wrk) and prints it.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,6 +88,8 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
   echo
   awk '
     function get(s, k) { if (match(s, "\"" k "\":-?[0-9.]+")) { s = substr(s, RSTART, RLENGTH); sub(/^[^:]*:/, "", s); return s + 0 } return 0 }
+    # CPU-seconds per request, as µs (0 where the run has no such field or no requests)
+    function us(s, k) { return get(s, "requests") > 0 ? get(s, k) * 1e6 / get(s, "requests") : 0 }
     BEGIN {
       pair["users_anon"] = "users_eager"; pair["feed"] = "feed"; pair["post_hearts"] = "post_hearts"
       label["users_anon"] = "GET /users/:id anonymous | GET /users/:id/eager"
@@ -113,6 +115,24 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
           printf "| %s | %d | %.1f | %.1f | %s | %.2f | %.2f | %d/%d | %s |\n", label[name], c, ra, rb,
             (rb > 0 ? sprintf("%.2f", ra / rb) : "n/a"), get(a, "p99_ms"), get(b, "p99_ms"),
             get(a, "s4xx") + get(a, "s5xx"), get(b, "s4xx") + get(b, "s5xx"), (d == "" ? "no" : d)
+        }
+      }
+      print ""
+      print "## CPU per request, µs"
+      print ""
+      print "When both apps keep both cores busy (64 connections), the req/s ratio is about the ratio of the CPU each spends per request: this table says where a ratio comes from. The last column is the database'"'"'s CPU per fwitter request against what a whole fwitter request may spend for 10x (a tenth of Sinatra'"'"'s CPU per request): at 100 % or more, no app could reach 10x in this run, however little CPU of its own it spent. On SQLite the database runs inside each app: its CPU is in the app'"'"'s column."
+      print ""
+      print "| fwitter | Sinatra | conns | fwitter app / db / wrk | fwitter total | Sinatra puma / db / wrk | Sinatra total | by CPU | fwitter db / (Sinatra total / 10) |"
+      print "|---|---|---:|---|---:|---|---:|---:|---:|"
+      for (o = 1; o <= 3; o++) {
+        name = order[o]
+        for (j = 1; j <= nc; j++) {
+          c = conns[j]; a = f[name " " c]; b = s[pair[name] " " c]
+          fa = us(a, "app_cpu_s"); fd = us(a, "db_cpu_s"); fw = us(a, "wrk_cpu_s"); ft = fa + fd + fw
+          sa = us(b, "puma_cpu_s"); sd = us(b, "db_cpu_s"); sw = us(b, "wrk_cpu_s"); st = sa + sd + sw
+          if (ft <= 0 || st <= 0) continue
+          printf "| %s | %d | %.0f / %.0f / %.0f | %.0f | %.0f / %.0f / %.0f | %.0f | %.2f | %s |\n", label[name], c,
+            fa, fd, fw, ft, sa, sd, sw, st, st / ft, (fd > 0 ? sprintf("%.0f %%", 100 * fd / (st / 10)) : "-")
         }
       }
     }' "${F_OUT%.txt}.raw" "${S_OUT%.txt}.raw"
