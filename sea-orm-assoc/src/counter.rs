@@ -158,7 +158,7 @@ impl CounterCache {
                 Expr::col(self.column.clone()).add(delta),
             )
             .and_where(Expr::col(column(&self.relation.to_col)?).is_in(parent_ids))
-            .to_owned())
+            .take())
     }
 
     /// Lowers each parent's counter by how many rows of the join table matching
@@ -193,7 +193,7 @@ impl CounterCache {
             .from(self.relation.from_tbl.clone())
             .cond_where(condition)
             .group_by_col((join, fk))
-            .to_owned();
+            .take();
         let stmt = Query::update()
             .table(self.relation.to_tbl.clone())
             .value(
@@ -203,7 +203,7 @@ impl CounterCache {
             )
             .from(TableRef::SubQuery(Box::new(counted), released.clone()))
             .and_where(Expr::col((parent, pk)).equals((released, key)))
-            .to_owned();
+            .take();
         db.execute(&stmt).await?;
         Ok(())
     }
@@ -268,7 +268,7 @@ impl CounterCache {
                 .and_where(
                     Expr::col(pk.clone()).is_in(chunk.iter().map(|(parent, _)| parent.clone())),
                 )
-                .to_owned();
+                .take();
             db.execute(&stmt).await?;
         }
         Ok(())
@@ -299,7 +299,7 @@ impl CounterCache {
             )
             .and_where(Expr::col(column(&self.relation.to_col)?).eq(parent_id))
             .returning_col(self.column.clone())
-            .to_owned();
+            .take();
         match db.query_one(&stmt).await? {
             Some(row) => Ok(Some(read_count(&row, 0)?)),
             None => Ok(None),
@@ -320,7 +320,7 @@ impl CounterCache {
             .column(self.column.clone())
             .from(self.relation.to_tbl.clone())
             .and_where(Expr::col(column(&self.relation.to_col)?).eq(parent_id))
-            .to_owned();
+            .take();
         match db.query_one(&stmt).await? {
             Some(row) => Ok(Some(read_count(&row, 0)?)),
             None => Ok(None),
@@ -350,7 +350,7 @@ pub async fn counts<K: Key, C: ConnectionTrait>(
         .from(rel.from_tbl.clone())
         .and_where(Expr::col(fk.clone()).is_in(parent_ids.to_vec()))
         .group_by_col(fk)
-        .to_owned();
+        .take();
     let mut out = HashMap::with_capacity(parent_ids.len());
     for row in db.query_all(&stmt).await? {
         out.insert(row.try_get_by_index::<K>(0)?, read_count(&row, 1)?);
@@ -385,7 +385,7 @@ fn correlated(rel: &RelationDef, what: Expr, also: Condition) -> Result<SelectSt
         .expr(what)
         .from(rel.from_tbl.clone())
         .cond_where(Condition::all().add(fk.equals(pk)).add(also))
-        .to_owned())
+        .take())
 }
 
 /// How many of the rows [`count_column`] counts belong to `viewer` (`col = viewer`): the
@@ -478,7 +478,7 @@ pub async fn verify<K: Key, C: ConnectionTrait>(
         .group_by_col((parent.clone(), cache.column.clone()))
         .and_having(Expr::col((parent.clone(), cache.column.clone())).ne(actual))
         .order_by((parent, pk), sea_orm::sea_query::Order::Asc)
-        .to_owned();
+        .take();
     let mut drift = Vec::new();
     for row in db.query_all(&stmt).await? {
         drift.push(Drift {
@@ -507,7 +507,7 @@ pub async fn recount<K: Key, C: ConnectionTrait>(
             .table(cache.relation.to_tbl.clone())
             .value(cache.column.clone(), d.actual)
             .and_where(Expr::col(pk.clone()).eq(d.parent_id.clone()))
-            .to_owned();
+            .take();
         db.execute(&stmt).await?;
     }
     Ok(drifted)

@@ -241,7 +241,7 @@ impl Registry {
                             .table(def.from_tbl.clone())
                             .value(fk, Expr::cust("NULL"))
                             .cond_where(child.condition.clone())
-                            .to_owned();
+                            .take();
                         db.execute(&stmt).await?.rows_affected()
                     }
                     Rule::Destroy | Rule::DeleteAll => {
@@ -259,7 +259,7 @@ impl Registry {
             let stmt = Query::delete()
                 .from_table(victims.table.clone())
                 .cond_where(victims.condition.clone())
-                .to_owned();
+                .take();
             Ok(db.execute(&stmt).await?.rows_affected())
         })
     }
@@ -322,7 +322,7 @@ impl Victims {
             .column((self.table.sea_orm_table().clone(), col))
             .from(self.table.clone())
             .cond_where(self.condition.clone())
-            .to_owned()
+            .take()
     }
 
     /// The least value of the foreign key `fk` among these rows, and how many of them
@@ -342,7 +342,7 @@ impl Victims {
             .group_by_col(fk.clone())
             .order_by(fk, Order::Asc)
             .limit(1)
-            .to_owned();
+            .take();
         match db.query_one(&stmt).await? {
             Some(row) => {
                 let parent = read_key(&row, 0, ty)?;
@@ -390,7 +390,7 @@ where
             .column(pk)
             .from(entity.table_ref())
             .and_where(Expr::col(pk).is_in(chunk.to_vec()))
-            .to_owned();
+            .take();
         for row in db.query_all(&stmt).await? {
             found.insert(row.try_get_by_index::<K>(0)?);
         }

@@ -410,7 +410,7 @@ where
         .and_where(Expr::col(column(&l.from_col)?).eq(left))
         .and_where(Expr::col(column(&r.from_col)?).eq(right))
         .limit(1)
-        .to_owned();
+        .take();
     Ok(db.query_one(&stmt).await?.is_some())
 }
 
@@ -480,7 +480,7 @@ where
         .column(right_col.clone())
         .from(l.from_tbl.clone())
         .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
-        .to_owned();
+        .take();
     let mut current = Vec::new();
     for row in txn.query_all(&current_stmt).await? {
         current.push(row.try_get_by_index::<J::Right>(0)?);
@@ -501,7 +501,7 @@ where
             .from_table(l.from_tbl.clone())
             .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
             .and_where(Expr::col(right_col.clone()).is_in(removed.clone()))
-            .to_owned();
+            .take();
         txn.execute(&delete).await?;
         if let Some(cc) = J::counter_cache() {
             cc.adjust_many(txn, &removed, -1).await?;
@@ -716,7 +716,7 @@ fn pair_statements<J: JoinTable>(
         .expr(Expr::cust("changes()"))
         .expr(parent_row_exists(&l, left.clone().into())?)
         .expr(parent_row_exists(&r, right.clone().into())?)
-        .to_owned();
+        .take();
     parts.push(DbBackend::Sqlite.build(&found));
     Ok(parts)
 }
@@ -742,7 +742,7 @@ fn insert_if_parents<J: JoinTable>(
         .exprs(values)
         .and_where(parent_row_exists(&l, left.clone().into())?)
         .and_where(parent_row_exists(&r, right.clone().into())?)
-        .to_owned();
+        .take();
     if let Some(unless) = unless {
         pick.and_where(Expr::exists(unless).not());
     }
@@ -751,8 +751,8 @@ fn insert_if_parents<J: JoinTable>(
         .columns(columns)
         .select_from(pick)
         .map_err(|e| DbErr::Custom(format!("attach: {e}")))?
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .to_owned())
+        .on_conflict(std::mem::take(OnConflict::new().do_nothing()))
+        .take())
 }
 
 /// `EXISTS (SELECT 1 FROM parent WHERE key = id)` for the parent `rel` points at.
@@ -762,7 +762,7 @@ fn parent_row_exists(rel: &RelationDef, id: Value) -> Result<Expr, DbErr> {
             .expr(Expr::val(1))
             .from(rel.to_tbl.clone())
             .and_where(Expr::col(column(&rel.to_col)?).eq(id))
-            .to_owned(),
+            .take(),
     ))
 }
 
@@ -800,33 +800,31 @@ where
     let mut insert = insert_if_parents::<J>(left, right, None)?;
     insert.returning_col(column(&l.from_col)?);
     let mut with = WithClause::new();
-    with.cte(
+    with.cte(std::mem::take(
         CommonTableExpression::new()
             .table_name(inserted.clone())
-            .query(insert)
-            .to_owned(),
-    );
+            .query(insert),
+    ));
     for (n, (cc, parent)) in counters::<J>(left, right).into_iter().enumerate() {
         let mut update = cc.adjust_statement(vec![parent], 1)?;
         update.and_where(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
                 .from(inserted.clone())
-                .to_owned(),
+                .take(),
         ));
-        with.cte(
+        with.cte(std::mem::take(
             CommonTableExpression::new()
                 .table_name(Alias::new(if n == 0 { "counted" } else { "counted_also" }))
-                .query(update)
-                .to_owned(),
-        );
+                .query(update),
+        ));
     }
     let found = Query::select()
         .expr(count_of(&inserted))
         .expr(parent_row_exists(&l, left.clone().into())?)
         .expr(parent_row_exists(&r, right.clone().into())?)
-        .to_owned();
-    let stmt = with.query(found);
+        .take();
+    let stmt = with_query(with, found);
     let outcome = async {
         let row = only_row(db, &stmt, "attach").await?;
         Ok::<_, DbErr>(Found {
@@ -842,6 +840,13 @@ where
     }
 }
 
+/// `WITH .. <query>`, built in place: sea-query's `WithClause::query` clones the whole
+/// clause (every part's statement) on its way out, and this runs on every `attach`
+/// and `toggle` (`docs/performance.md`, "Evening, 2026-11-24").
+fn with_query(with: WithClause, query: SelectStatement) -> WithQuery {
+    std::mem::take(WithQuery::new().with_clause(with).query(query))
+}
+
 /// `(SELECT COUNT(*) FROM cte)`: how many rows a `WITH`'s part returned.
 fn count_of(cte: &Alias) -> Expr {
     Expr::SubQuery(
@@ -850,7 +855,7 @@ fn count_of(cte: &Alias) -> Expr {
             Query::select()
                 .expr(Expr::cust("COUNT(*)"))
                 .from(cte.clone())
-                .to_owned()
+                .take()
                 .into(),
         ),
     )
@@ -906,25 +911,20 @@ where
         Alias::new("deleted"),
         Alias::new("inserted"),
     );
-    let rows_of = |cte: &Alias| {
-        Query::select()
-            .expr(Expr::val(1))
-            .from(cte.clone())
-            .to_owned()
-    };
+    let rows_of = |cte: &Alias| Query::select().expr(Expr::val(1)).from(cte.clone()).take();
     let lock = Query::select()
         .expr(Expr::val(1))
         .from(r.to_tbl.clone())
         .and_where(Expr::col(column(&r.to_col)?).eq(right.clone()))
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     let delete = Query::delete()
         .from_table(l.from_tbl.clone())
         .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
         .and_where(Expr::col(column(&r.from_col)?).eq(right.clone()))
         .and_where(Expr::exists(rows_of(&locked)))
         .returning_col(column(&l.from_col)?)
-        .to_owned();
+        .take();
     let mut insert = insert_if_parents::<J>(left, right, Some(rows_of(&deleted)))?;
     insert.returning_col(column(&l.from_col)?);
     let moved = count_of(&inserted).sub(count_of(&deleted));
@@ -934,7 +934,7 @@ where
         .and_where(Expr::col(column(&cc.relation.to_col)?).eq(right.clone()))
         .and_where(count_of(&inserted).add(count_of(&deleted)).gt(0))
         .returning_col(cc.column.clone())
-        .to_owned();
+        .take();
     let counted = Alias::new("counted");
     let mut with = WithClause::new();
     for (name, query) in [
@@ -943,12 +943,9 @@ where
         (inserted.clone(), insert.into()),
         (counted.clone(), update.into()),
     ] {
-        with.cte(
-            CommonTableExpression::new()
-                .table_name(name)
-                .query(query)
-                .to_owned(),
-        );
+        with.cte(std::mem::take(
+            CommonTableExpression::new().table_name(name).query(query),
+        ));
     }
     let found = Query::select()
         .expr(count_of(&deleted))
@@ -959,14 +956,14 @@ where
                 Query::select()
                     .column(cc.column.clone())
                     .from(counted)
-                    .to_owned()
+                    .take()
                     .into(),
             ),
         ))
         .expr(parent_row_exists(&l, left.clone().into())?)
         .expr(parent_row_exists(&r, right.clone().into())?)
-        .to_owned();
-    let stmt = with.query(found);
+        .take();
+    let stmt = with_query(with, found);
     let outcome = async {
         let row = only_row(db, &stmt, "toggle").await?;
         let count = row.try_get_by_index::<Option<i64>>(2).or_else(|_| {
@@ -1061,7 +1058,7 @@ where
         .from_table(l.from_tbl.clone())
         .and_where(Expr::col(column(&l.from_col)?).eq(left.clone()))
         .and_where(Expr::col(column(&r.from_col)?).eq(right.clone()))
-        .to_owned();
+        .take();
     Ok(txn.execute(&delete).await?.rows_affected())
 }
 

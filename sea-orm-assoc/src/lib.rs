@@ -167,7 +167,7 @@ pub(crate) async fn lock_parent<C: ConnectionTrait>(
         .from(rel.to_tbl.clone())
         .and_where(Expr::col(column(&rel.to_col)?).eq(id))
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     db.query_one(&stmt).await?;
     Ok(())
 }
@@ -230,7 +230,7 @@ pub(crate) async fn parent_exists<C: ConnectionTrait>(
         .from(rel.to_tbl.clone())
         .and_where(Expr::col(column(&rel.to_col)?).eq(id))
         .limit(1)
-        .to_owned();
+        .take();
     Ok(db.query_one(&stmt).await?.is_some())
 }
 

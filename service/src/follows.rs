@@ -139,7 +139,7 @@ fn people(pick: follow::Column, by: follow::Column, user_id: i32) -> sea_orm::Se
                 .column(pick)
                 .from(follow::Entity)
                 .and_where(by.eq(user_id))
-                .to_owned(),
+                .take(),
         ),
     )
 }
@@ -202,7 +202,7 @@ pub(crate) fn profile_select(
                         .expr(Expr::cust("COUNT(*)"))
                         .from_as(user::Entity, row.clone())
                         .and_where(Expr::col((row, user::Column::Id)).eq(viewer))
-                        .to_owned()
+                        .take()
                         .into(),
                 ),
             )
@@ -331,7 +331,7 @@ fn followed_tweets(user_id: i32) -> sea_orm::Select<tweet::Entity> {
                 .column(follow::Column::FollowedId)
                 .from(follow::Entity)
                 .and_where(follow::Column::FollowerId.eq(user_id))
-                .to_owned(),
+                .take(),
         ),
     )
 }

@@ -143,7 +143,7 @@ pub async fn liked_tweets<C: ConnectionTrait>(
                 .column(heart::Column::TweetId)
                 .from(heart::Entity)
                 .and_where(heart::Column::UserId.eq(user_id))
-                .to_owned(),
+                .take(),
         ))
         .order_by_desc(tweet::Column::CreatedAt)
         .order_by_desc(tweet::Column::Id)
@@ -166,7 +166,7 @@ pub async fn likers<C: ConnectionTrait>(db: &C, tweet_id: i32) -> Result<Vec<use
                 .column(heart::Column::UserId)
                 .from(heart::Entity)
                 .and_where(heart::Column::TweetId.eq(tweet_id))
-                .to_owned(),
+                .take(),
         ))
         .order_by_asc(user::Column::Username)
         .all(db)
@@ -365,7 +365,7 @@ async fn user_page_joined<C: ConnectionTrait>(
         .join_subquery(JoinType::LeftJoin, own, PAGE, Condition::all())
         .order_by((PAGE, format!("{PRE}created_at")), order.clone())
         .order_by((PAGE, format!("{PRE}id")), order)
-        .to_owned();
+        .take();
     let found = db
         .query_all_raw(limit_in_text(db.get_database_backend(), &statement))
         .await?;
