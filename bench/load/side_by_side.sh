@@ -101,21 +101,26 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
     file == 1 { f[$1 " " $2] = $0; if (!($2 in seen)) { seen[$2] = 1; conns[++nc] = $2 } }
     file == 2 { s[$1 " " $2] = $0 }
     END {
-      print "| fwitter | Sinatra | conns | fwitter req/s | Sinatra req/s | fwitter/Sinatra | fwitter p99 ms | Sinatra p99 ms | 4xx+5xx fwitter/Sinatra | disturbed (other CPU > 1 s) |"
-      print "|---|---|---:|---:|---:|---:|---:|---:|---|---|"
+      # The pairs both apps ran, in the order of the tables: each table reads these.
       for (o = 1; o <= 3; o++) {
         name = order[o]
         for (j = 1; j <= nc; j++) {
           c = conns[j]; a = f[name " " c]; b = s[pair[name] " " c]
           if (a == "" || b == "") continue
-          ra = get(a, "rps"); rb = get(b, "rps")
-          d = ""
-          if (get(a, "other_cpu_s") > 1.0) d = "fwitter"
-          if (get(b, "other_cpu_s") > 1.0) d = d (d == "" ? "" : ", ") "Sinatra"
-          printf "| %s | %d | %.1f | %.1f | %s | %.2f | %.2f | %d/%d | %s |\n", label[name], c, ra, rb,
-            (rb > 0 ? sprintf("%.2f", ra / rb) : "n/a"), get(a, "p99_ms"), get(b, "p99_ms"),
-            get(a, "s4xx") + get(a, "s5xx"), get(b, "s4xx") + get(b, "s5xx"), (d == "" ? "no" : d)
+          n++; fw_row[n] = a; si_row[n] = b; what[n] = label[name]; at[n] = c
         }
+      }
+      print "| fwitter | Sinatra | conns | fwitter req/s | Sinatra req/s | fwitter/Sinatra | fwitter p99 ms | Sinatra p99 ms | 4xx+5xx fwitter/Sinatra | disturbed (other CPU > 1 s) |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---|---|"
+      for (k = 1; k <= n; k++) {
+        a = fw_row[k]; b = si_row[k]
+        ra = get(a, "rps"); rb = get(b, "rps")
+        d = ""
+        if (get(a, "other_cpu_s") > 1.0) d = "fwitter"
+        if (get(b, "other_cpu_s") > 1.0) d = d (d == "" ? "" : ", ") "Sinatra"
+        printf "| %s | %d | %.1f | %.1f | %s | %.2f | %.2f | %d/%d | %s |\n", what[k], at[k], ra, rb,
+          (rb > 0 ? sprintf("%.2f", ra / rb) : "n/a"), get(a, "p99_ms"), get(b, "p99_ms"),
+          get(a, "s4xx") + get(a, "s5xx"), get(b, "s4xx") + get(b, "s5xx"), (d == "" ? "no" : d)
       }
       print ""
       print "## CPU per request, µs"
@@ -124,16 +129,13 @@ echo "=== Sinatra anchor ($BACKEND, scale $SCALE, ${DURATION}s per run, connecti
       print ""
       print "| fwitter | Sinatra | conns | fwitter app / db / wrk | fwitter total | Sinatra puma / db / wrk | Sinatra total | by CPU | fwitter db / (Sinatra total / 10) |"
       print "|---|---|---:|---|---:|---|---:|---:|---:|"
-      for (o = 1; o <= 3; o++) {
-        name = order[o]
-        for (j = 1; j <= nc; j++) {
-          c = conns[j]; a = f[name " " c]; b = s[pair[name] " " c]
-          fa = us(a, "app_cpu_s"); fd = us(a, "db_cpu_s"); fw = us(a, "wrk_cpu_s"); ft = fa + fd + fw
-          sa = us(b, "puma_cpu_s"); sd = us(b, "db_cpu_s"); sw = us(b, "wrk_cpu_s"); st = sa + sd + sw
-          if (ft <= 0 || st <= 0) continue
-          printf "| %s | %d | %.0f / %.0f / %.0f | %.0f | %.0f / %.0f / %.0f | %.0f | %.2f | %s |\n", label[name], c,
-            fa, fd, fw, ft, sa, sd, sw, st, st / ft, (fd > 0 ? sprintf("%.0f %%", 100 * fd / (st / 10)) : "-")
-        }
+      for (k = 1; k <= n; k++) {
+        a = fw_row[k]; b = si_row[k]
+        fa = us(a, "app_cpu_s"); fd = us(a, "db_cpu_s"); fw = us(a, "wrk_cpu_s"); ft = fa + fd + fw
+        sa = us(b, "puma_cpu_s"); sd = us(b, "db_cpu_s"); sw = us(b, "wrk_cpu_s"); st = sa + sd + sw
+        if (ft <= 0 || st <= 0) continue
+        printf "| %s | %d | %.0f / %.0f / %.0f | %.0f | %.0f / %.0f / %.0f | %.0f | %.2f | %s |\n", what[k], at[k],
+          fa, fd, fw, ft, sa, sd, sw, st, st / ft, (fd > 0 ? sprintf("%.0f %%", 100 * fd / (st / 10)) : "-")
       }
     }' "${F_OUT%.txt}.raw" "${S_OUT%.txt}.raw"
   echo
