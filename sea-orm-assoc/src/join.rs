@@ -800,11 +800,7 @@ where
     let mut insert = insert_if_parents::<J>(left, right, None)?;
     insert.returning_col(column(&l.from_col)?);
     let mut with = WithClause::new();
-    with.cte(std::mem::take(
-        CommonTableExpression::new()
-            .table_name(inserted.clone())
-            .query(insert),
-    ));
+    with.cte(cte(inserted.clone(), insert));
     for (n, (cc, parent)) in counters::<J>(left, right).into_iter().enumerate() {
         let mut update = cc.adjust_statement(vec![parent], 1)?;
         update.and_where(Expr::exists(
@@ -813,10 +809,9 @@ where
                 .from(inserted.clone())
                 .take(),
         ));
-        with.cte(std::mem::take(
-            CommonTableExpression::new()
-                .table_name(Alias::new(if n == 0 { "counted" } else { "counted_also" }))
-                .query(update),
+        with.cte(cte(
+            Alias::new(if n == 0 { "counted" } else { "counted_also" }),
+            update,
         ));
     }
     let found = Query::select()
@@ -840,9 +835,16 @@ where
     }
 }
 
-/// `WITH .. <query>`, built in place: sea-query's `WithClause::query` clones the whole
-/// clause (every part's statement) on its way out, and this runs on every `attach`
-/// and `toggle` (`docs/performance.md`, "Evening, 2026-11-24").
+/// One part of a `WITH`: `name AS (query)`. It and [`with_query`] move each statement
+/// into place: sea-query's builders hand back `&mut`, so ending a chain in
+/// `.to_owned()` would copy the part, and `WithClause::query` copies the whole clause
+/// (every part's statement) on its way out. Both run on every `attach` and `toggle`
+/// (`docs/performance.md`, "Evening, 2026-11-24").
+fn cte(name: Alias, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
+    std::mem::take(CommonTableExpression::new().table_name(name).query(query))
+}
+
+/// `WITH .. <query>`, built in place (see [`cte`]).
 fn with_query(with: WithClause, query: SelectStatement) -> WithQuery {
     std::mem::take(WithQuery::new().with_clause(with).query(query))
 }
@@ -943,9 +945,7 @@ where
         (inserted.clone(), insert.into()),
         (counted.clone(), update.into()),
     ] {
-        with.cte(std::mem::take(
-            CommonTableExpression::new().table_name(name).query(query),
-        ));
+        with.cte(cte(name, query));
     }
     let found = Query::select()
         .expr(count_of(&deleted))
